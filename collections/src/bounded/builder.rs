@@ -1,0 +1,243 @@
+//! [`Builder`]: every knob of a [`BoundedMap`], and no way to build one
+//! without a bound.
+
+use core::marker::PhantomData;
+use std::sync::Arc;
+
+use hashbrown::DefaultHashBuilder;
+
+use super::BoundedMap;
+use crate::eviction::Listener;
+use crate::EvictionCause;
+
+use super::Weigher;
+
+/// Type state of a [`Builder`] that has no bound yet: `build` is not
+/// available, because a map without a bound is the leak this crate exists to
+/// prevent.
+#[derive(Debug)]
+pub struct NoBound(());
+
+/// Type state of a [`Builder`] that has a bound: `build` is available.
+#[derive(Debug)]
+pub struct HasBound(());
+
+/// Implemented by the builder states that may build.
+#[diagnostic::on_unimplemented(
+    message = "this map has no bound yet, so `build` would create the leak it exists to prevent",
+    label = "no bound set before this `build`",
+    note = "call `.capacity(n)` or `.max_weight(n)` before `.build()`"
+)]
+pub trait Bounded: sealed::Sealed {}
+impl Bounded for HasBound {}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::HasBound {}
+}
+
+/// Configures a [`BoundedMap`]: its count bound, weight bound and weigher,
+/// eviction listener and hasher.
+///
+/// `build` exists only once a bound is set (`capacity` or `max_weight`);
+/// calling it earlier is a compile error that says so.
+///
+/// # Examples
+///
+/// ```
+/// use leakless::{BoundedMap, EvictionCause};
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use std::sync::Arc;
+///
+/// let evicted_bytes = Arc::new(AtomicU64::new(0));
+/// let counter = Arc::clone(&evicted_bytes);
+/// let mut blobs = BoundedMap::<String, Vec<u8>>::builder()
+///     .capacity(10_000)
+///     .max_weight(1024)
+///     .weigher(|_k, v: &Vec<u8>| v.len() as u64)
+///     .on_evict(move |_k, v: Vec<u8>, cause| {
+///         assert_eq!(cause, EvictionCause::Size);
+///         counter.fetch_add(v.len() as u64, Ordering::Relaxed);
+///     })
+///     .build();
+/// blobs.insert("a".into(), vec![0; 600]);
+/// blobs.insert("b".into(), vec![0; 600]); // a must go: 1200 > 1024
+/// assert_eq!(evicted_bytes.load(Ordering::Relaxed), 600);
+/// assert_eq!(blobs.weight(), 600);
+/// ```
+///
+/// Forgetting the bound does not compile:
+///
+/// ```compile_fail
+/// let m = leakless::BoundedMap::<u64, u64>::builder().build();
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct Builder<K, V, S = DefaultHashBuilder, B = NoBound> {
+    capacity: Option<usize>,
+    max_weight: Option<u64>,
+    weigher: Option<Weigher<K, V>>,
+    listener: Option<Listener<K, V>>,
+    hasher: S,
+    state: PhantomData<fn() -> B>,
+}
+
+impl<K, V> Builder<K, V> {
+    pub(super) fn new() -> Self {
+        Builder {
+            capacity: None,
+            max_weight: None,
+            weigher: None,
+            listener: None,
+            hasher: DefaultHashBuilder::default(),
+            state: PhantomData,
+        }
+    }
+}
+
+impl<K, V, S, B> Builder<K, V, S, B> {
+    fn with_state<B2>(self) -> Builder<K, V, S, B2> {
+        Builder {
+            capacity: self.capacity,
+            max_weight: self.max_weight,
+            weigher: self.weigher,
+            listener: self.listener,
+            hasher: self.hasher,
+            state: PhantomData,
+        }
+    }
+
+    /// The most entries the map holds. Not an allocation: memory grows with
+    /// `len`. 0 is a map that admits nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::BoundedMap::<u64, u64>::builder().capacity(5).build();
+    /// assert_eq!(m.capacity(), 5);
+    /// ```
+    pub fn capacity(mut self, capacity: usize) -> Builder<K, V, S, HasBound> {
+        self.capacity = Some(capacity);
+        self.with_state()
+    }
+
+    /// The most total weight the map holds, weights coming from
+    /// [`weigher`](Self::weigher) (every entry weighs 1 without one). An
+    /// entry always weighs at least 1, so the weight bound also bounds the
+    /// count. A value heavier than `max_weight` is refused (see
+    /// [`BoundedMap::insert`]); `u64::MAX` is the same as no weight bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::BoundedMap::<u64, String>::builder()
+    ///     .max_weight(1 << 20)
+    ///     .weigher(|_k, v: &String| v.len() as u64)
+    ///     .build();
+    /// assert_eq!(m.capacity(), usize::MAX);
+    /// ```
+    pub fn max_weight(mut self, max_weight: u64) -> Builder<K, V, S, HasBound> {
+        self.max_weight = Some(max_weight);
+        self.with_state()
+    }
+
+    /// How much of `max_weight` an entry uses. Called once when a value is
+    /// stored or replaced (before the map changes, so a panicking weigher
+    /// leaves it as it was); 0 counts as 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::BoundedMap::<String, String>::builder()
+    ///     .max_weight(100)
+    ///     .weigher(|k: &String, v: &String| (k.len() + v.len()) as u64)
+    ///     .build();
+    /// # drop(m);
+    /// ```
+    pub fn weigher<F>(mut self, weigher: F) -> Self
+    where
+        F: Fn(&K, &V) -> u64 + Send + Sync + 'static,
+    {
+        self.weigher = Some(Arc::new(weigher));
+        self
+    }
+
+    /// Called with every entry the map lets go of without handing it back to
+    /// the caller: evicted or refused by the bound ([`EvictionCause::Size`]),
+    /// overwritten by `extend` (`Replaced`), removed by `clear` or `retain`
+    /// (`Explicit`). It receives owned values, least recent first, after the
+    /// map is consistent and before the call that evicted returns.
+    ///
+    /// Not called for entries returned to the caller (`insert`'s old value,
+    /// `remove`, `pop_lru`, `drain`, `into_iter`) or dropped with the map.
+    /// A panicking listener leaves the map consistent; the entries it did not
+    /// receive are dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = Arc::clone(&log);
+    /// let mut m = leakless::BoundedMap::builder()
+    ///     .capacity(2)
+    ///     .on_evict(move |k: i32, v: i32, cause| sink.lock().unwrap().push((k, v, cause)))
+    ///     .build();
+    /// m.extend([(1, 1), (2, 2), (3, 3)]);
+    /// assert_eq!(log.lock().unwrap().len(), 1);
+    /// ```
+    pub fn on_evict<F>(mut self, listener: F) -> Self
+    where
+        F: Fn(K, V, EvictionCause) + Send + Sync + 'static,
+    {
+        self.listener = Some(Arc::new(listener));
+        self
+    }
+
+    /// Hashes keys with `hasher` instead of the default (randomly seeded,
+    /// HashDoS-resistant) one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::collections::hash_map::RandomState;
+    ///
+    /// let m = leakless::BoundedMap::<u64, u64>::builder()
+    ///     .hasher(RandomState::new())
+    ///     .capacity(10)
+    ///     .build();
+    /// # drop(m);
+    /// ```
+    pub fn hasher<S2>(self, hasher: S2) -> Builder<K, V, S2, B> {
+        Builder {
+            capacity: self.capacity,
+            max_weight: self.max_weight,
+            weigher: self.weigher,
+            listener: self.listener,
+            hasher,
+            state: PhantomData,
+        }
+    }
+
+    /// The configured map. Allocates nothing until the first insert.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::BoundedMap::builder().capacity(1).build();
+    /// m.insert(1, 2);
+    /// assert_eq!(m.len(), 1);
+    /// ```
+    pub fn build(self) -> BoundedMap<K, V, S>
+    where
+        B: Bounded,
+    {
+        BoundedMap::from_parts(
+            self.capacity.unwrap_or(usize::MAX),
+            self.max_weight,
+            self.weigher,
+            self.listener,
+            self.hasher,
+        )
+    }
+}

@@ -1,0 +1,1467 @@
+//! [`BoundedMap`]: a `HashMap` with a bound that holds after every call.
+//!
+//! Layout (quick_cache's, in safe code): entries live in a dense `Vec` slab,
+//! linked into recency order by `u32` indices, and are found through a
+//! `hashbrown::HashTable<u32>` of slab indices. There is no allocation per
+//! entry and no free list: a removal moves the last slot into the hole, so
+//! the slab has no vacant slots, needs no per-slot tag, and can give memory
+//! back with a plain `shrink_to`.
+
+mod builder;
+mod entry;
+mod iter;
+
+pub use builder::{Bounded, Builder, HasBound, NoBound};
+pub use entry::{Entry, OccupiedEntry, VacantEntry};
+pub use iter::{Drain, IntoIter, Iter, IterMut, Keys, Values, ValuesMut};
+
+use core::borrow::Borrow;
+use core::cell::Cell;
+use core::fmt;
+use core::hash::{BuildHasher, Hash};
+use core::mem;
+use std::sync::Arc;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
+
+use crate::eviction::Listener;
+use crate::list::{Link, Links, List, MAX_SLOTS, NIL};
+use crate::shrink;
+use crate::stats::Evictions;
+use crate::{EvictionCause, Footprint, Stats};
+
+/// A shared weigher: how much of `max_weight` an entry uses.
+pub(crate) type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u64 + Send + Sync>;
+
+/// One entry of the slab.
+#[derive(Clone)]
+pub(crate) struct Slot<K, V> {
+    pub(crate) key: K,
+    pub(crate) value: V,
+    pub(crate) link: Link,
+}
+
+impl<K, V> Links for [Slot<K, V>] {
+    #[inline]
+    fn link(&self, i: u32) -> &Link {
+        &self[i as usize].link
+    }
+}
+
+/// A hash map with a bound on its entry count and/or total weight, evicting
+/// the least recently used entry to stay within it.
+///
+/// `BoundedMap` keeps `std::collections::HashMap`'s shape (`insert` returns
+/// the old value, `get(&self)` returns `&V`, `Borrow` lookups, an Entry API)
+/// so that swapping it in for a leaking `HashMap` changes little code. What
+/// differs, and why:
+///
+/// - **The bound.** After every call `len() <= capacity()` and the total
+///   weight is at most `max_weight`. Making room evicts the least recent
+///   entry; the eviction listener (see [`Builder::on_evict`]) receives it as
+///   an owned value.
+/// - **Recency.** `get`, `get_mut`, `get_key_value`, `entry` (either branch)
+///   and `get_or_insert_with` count as a use and make the entry the most
+///   recent; `peek`, `contains_key` and iteration do not. `get` takes `&self`:
+///   the recency list is threaded through `Cell`s, so the map is `Send` (when
+///   its contents are) but not `Sync`. Use `leakless::sync` maps to share.
+/// - **Order.** Iteration and `Debug` go most recent first; `next_back` gives
+///   the least recent.
+/// - **Memory.** `capacity` is a bound, not an allocation: `new(usize::MAX)`
+///   allocates nothing. Storage grows with `len` up to the bound and shrinks
+///   again after mass removal (at a quarter full it halves), so a map that
+///   once held a million entries does not keep a million entries' memory.
+///
+/// Values that cannot be admitted (capacity 0, or a value heavier than
+/// `max_weight`) are never stored and never flush the rest of the map; see
+/// [`insert`](Self::insert) and [`Entry`] for where they go.
+///
+/// # Examples
+///
+/// ```
+/// use leakless::BoundedMap;
+///
+/// let mut sessions: BoundedMap<u64, String> = BoundedMap::new(2);
+/// sessions.insert(1, "ann".to_string());
+/// sessions.insert(2, "bob".to_string());
+/// assert_eq!(sessions.get(&1).map(String::as_str), Some("ann")); // 1 is now most recent
+/// sessions.insert(3, "cy".to_string()); // full: evicts 2, the least recent
+/// assert!(!sessions.contains_key(&2));
+/// assert_eq!(sessions.keys().copied().collect::<Vec<_>>(), [3, 1]);
+/// ```
+pub struct BoundedMap<K, V, S = DefaultHashBuilder> {
+    table: HashTable<u32>,
+    slots: Vec<Slot<K, V>>,
+    /// Parallel to `slots` when the map is weighted, empty otherwise, so an
+    /// unweighted map pays nothing for weights.
+    weights: Vec<u64>,
+    order: List,
+    hasher: S,
+    capacity: usize,
+    max_weight: u64,
+    weighted: bool,
+    total_weight: u64,
+    weigher: Option<Weigher<K, V>>,
+    listener: Option<Listener<K, V>>,
+    /// Evicted entries waiting for the listener until the map is consistent.
+    pending: Vec<(K, V, EvictionCause)>,
+    /// A value `entry`/`get_or_insert_with` could not admit but must lend out.
+    parked: Option<(K, V)>,
+    hits: Cell<u64>,
+    misses: Cell<u64>,
+    inserts: u64,
+    updates: u64,
+    evictions: Evictions,
+}
+
+/// The table's rehash function: hashes the key of the slot an index names.
+#[inline]
+fn rehasher<'a, K: Hash, V, S: BuildHasher>(
+    hasher: &'a S,
+    slots: &'a [Slot<K, V>],
+) -> impl Fn(&u32) -> u64 + 'a {
+    move |&i| hasher.hash_one(&slots[i as usize].key)
+}
+
+impl<K, V> BoundedMap<K, V> {
+    /// An empty map holding at most `capacity` entries, with the default
+    /// (randomly seeded, HashDoS-resistant) hasher.
+    ///
+    /// Allocates nothing until the first insert; storage grows with `len`.
+    /// Capacity 0 is a map that admits nothing (every insert goes straight to
+    /// the eviction listener with [`EvictionCause::Size`]).
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let m: BoundedMap<u64, u64> = BoundedMap::new(usize::MAX);
+    /// assert_eq!(m.capacity(), usize::MAX);
+    /// assert_eq!(m.stats().bytes, 0);
+    /// ```
+    pub fn new(capacity: usize) -> Self {
+        Self::with_hasher(capacity, DefaultHashBuilder::default())
+    }
+
+    /// A [`Builder`] for weight bounds, a hasher or an eviction listener.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let m = BoundedMap::<String, Vec<u8>>::builder()
+    ///     .capacity(10_000)
+    ///     .max_weight(64 << 20)
+    ///     .weigher(|_k, v: &Vec<u8>| v.len() as u64)
+    ///     .build();
+    /// assert_eq!(m.max_weight(), Some(64 << 20));
+    /// ```
+    pub fn builder() -> Builder<K, V> {
+        Builder::new()
+    }
+}
+
+impl<K, V, S> BoundedMap<K, V, S> {
+    /// An empty map holding at most `capacity` entries, hashing with `hasher`.
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    /// use std::collections::hash_map::RandomState;
+    ///
+    /// let mut m = BoundedMap::with_hasher(8, RandomState::new());
+    /// m.insert("k", 1);
+    /// assert_eq!(m.get("k"), Some(&1));
+    /// ```
+    pub fn with_hasher(capacity: usize, hasher: S) -> Self {
+        Self::from_parts(capacity, None, None, None, hasher)
+    }
+
+    pub(crate) fn from_parts(
+        capacity: usize,
+        max_weight: Option<u64>,
+        weigher: Option<Weigher<K, V>>,
+        listener: Option<Listener<K, V>>,
+        hasher: S,
+    ) -> Self {
+        BoundedMap {
+            table: HashTable::new(),
+            slots: Vec::new(),
+            weights: Vec::new(),
+            order: List::default(),
+            hasher,
+            capacity,
+            max_weight: max_weight.unwrap_or(u64::MAX),
+            weighted: max_weight.is_some() || weigher.is_some(),
+            total_weight: 0,
+            weigher,
+            listener,
+            pending: Vec::new(),
+            parked: None,
+            hits: Cell::new(0),
+            misses: Cell::new(0),
+            inserts: 0,
+            updates: 0,
+            evictions: Evictions::default(),
+        }
+    }
+
+    /// Live entries. Never more than [`capacity`](Self::capacity); a value
+    /// parked by the Entry API is not counted.
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(2);
+    /// for i in 0..10 {
+    ///     m.insert(i, i);
+    /// }
+    /// assert_eq!(m.len(), 2);
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether the map holds no entries.
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(2);
+    /// assert!(m.is_empty());
+    /// m.insert(1, 1);
+    /// assert!(!m.is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// The count bound: the most entries the map will hold. Not an
+    /// allocation; `usize::MAX` when only a weight bound is set. (The slab
+    /// indexes with `u32`, so at most `u32::MAX - 1` entries are ever live.)
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let m: BoundedMap<u8, u8> = BoundedMap::new(100);
+    /// assert_eq!(m.capacity(), 100);
+    /// ```
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The weight bound, if one was set (`max_weight(u64::MAX)` is no bound).
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let m: BoundedMap<u8, u8> = BoundedMap::new(100);
+    /// assert_eq!(m.max_weight(), None);
+    /// ```
+    pub fn max_weight(&self) -> Option<u64> {
+        (self.max_weight != u64::MAX).then_some(self.max_weight)
+    }
+
+    /// The summed weight of live entries. Without a weigher every entry
+    /// weighs 1; with one, a weight of 0 counts as 1, so a weight bound is
+    /// always a count bound too.
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::<u8, String>::builder()
+    ///     .max_weight(10)
+    ///     .weigher(|_k, v: &String| v.len() as u64)
+    ///     .build();
+    /// m.insert(1, "four".into());
+    /// m.insert(2, "".into());
+    /// assert_eq!(m.weight(), 5);
+    /// ```
+    pub fn weight(&self) -> u64 {
+        if self.weighted {
+            self.total_weight
+        } else {
+            self.slots.len() as u64
+        }
+    }
+
+    /// The map's hasher.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    /// use std::collections::hash_map::RandomState;
+    ///
+    /// let m: BoundedMap<u8, u8, _> = BoundedMap::with_hasher(1, RandomState::new());
+    /// let _: &RandomState = m.hasher();
+    /// ```
+    pub fn hasher(&self) -> &S {
+        &self.hasher
+    }
+
+    /// Bytes the map itself has allocated: table, slab and bookkeeping, not
+    /// what keys and values own on the heap.
+    fn own_bytes(&self) -> usize {
+        self.table.allocation_size()
+            + self.slots.capacity() * mem::size_of::<Slot<K, V>>()
+            + self.weights.capacity() * mem::size_of::<u64>()
+            + self.pending.capacity() * mem::size_of::<(K, V, EvictionCause)>()
+    }
+
+    /// A snapshot of the counters: hits, misses, inserts, updates, evictions
+    /// by cause, `len`, `capacity` and the bytes the map has allocated.
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(10);
+    /// m.insert("a", 1);
+    /// m.insert("a", 2);
+    /// let s = m.stats();
+    /// assert_eq!((s.inserts, s.updates, s.len), (1, 1, 1));
+    /// assert!(s.bytes > 0);
+    /// ```
+    pub fn stats(&self) -> Stats {
+        Stats {
+            hits: self.hits.get(),
+            misses: self.misses.get(),
+            inserts: self.inserts,
+            updates: self.updates,
+            evictions: self.evictions,
+            len: self.len(),
+            capacity: self.capacity,
+            bytes: self.own_bytes(),
+        }
+    }
+
+    /// The entry that would be evicted next, without touching recency.
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(3);
+    /// m.insert(1, "a");
+    /// m.insert(2, "b");
+    /// assert_eq!(m.peek_lru(), Some((&1, &"a")));
+    /// ```
+    pub fn peek_lru(&self) -> Option<(&K, &V)> {
+        let t = self.order.tail();
+        (t != NIL).then(|| {
+            let s = &self.slots[t as usize];
+            (&s.key, &s.value)
+        })
+    }
+
+    /// An iterator over `(&K, &V)`, most recent first. Does not count as a use.
+    ///
+    /// *O*(1) to create, *O*(1) per step.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(3);
+    /// m.insert(1, 'a');
+    /// m.insert(2, 'b');
+    /// let v: Vec<_> = m.iter().collect();
+    /// assert_eq!(v, [(&2, &'b'), (&1, &'a')]);
+    /// assert_eq!(m.iter().next_back(), Some((&1, &'a')));
+    /// ```
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        Iter::new(&self.slots, &self.order)
+    }
+
+    /// An iterator over the keys, most recent first.
+    ///
+    /// *O*(1) to create, *O*(1) per step.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(3);
+    /// m.insert(1, ());
+    /// m.insert(2, ());
+    /// assert_eq!(m.keys().collect::<Vec<_>>(), [&2, &1]);
+    /// ```
+    pub fn keys(&self) -> Keys<'_, K, V> {
+        Keys { inner: self.iter() }
+    }
+
+    /// An iterator over the values, most recent first.
+    ///
+    /// *O*(1) to create, *O*(1) per step.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(3);
+    /// m.insert(1, 'a');
+    /// m.insert(2, 'b');
+    /// assert_eq!(m.values().collect::<String>(), "ba");
+    /// ```
+    pub fn values(&self) -> Values<'_, K, V> {
+        Values { inner: self.iter() }
+    }
+
+    /// An iterator over `(&K, &mut V)`, most recent first.
+    ///
+    /// *O*(`len`) to create: it first lays the slab out in recency order so
+    /// the iterator can be a plain slice iterator (no `unsafe` needed to hand
+    /// out disjoint `&mut`); *O*(1) per step.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(3);
+    /// m.insert("a", 1);
+    /// m.insert("b", 2);
+    /// for (_, v) in m.iter_mut() {
+    ///     *v *= 10;
+    /// }
+    /// assert_eq!(m.peek("a"), Some(&10));
+    /// ```
+    pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
+        self.unpark();
+        self.deliver();
+        self.lay_out_in_order();
+        IterMut {
+            inner: self.slots.iter_mut(),
+        }
+    }
+
+    /// An iterator over mutable values, most recent first.
+    ///
+    /// *O*(`len`) to create (see [`iter_mut`](Self::iter_mut)), *O*(1) per step.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(3);
+    /// m.insert("a", 1);
+    /// m.values_mut().for_each(|v| *v += 1);
+    /// assert_eq!(m.peek("a"), Some(&2));
+    /// ```
+    pub fn values_mut(&mut self) -> ValuesMut<'_, K, V> {
+        ValuesMut {
+            inner: self.iter_mut(),
+        }
+    }
+
+    /// Removes every entry and returns them, most recent first. The map is
+    /// empty (and has released its memory) as soon as `drain` returns, even
+    /// if the iterator is dropped unfinished. Drained entries do not go to
+    /// the eviction listener: the caller has them.
+    ///
+    /// *O*(`len`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(3);
+    /// m.insert(1, 'a');
+    /// m.insert(2, 'b');
+    /// assert_eq!(m.drain().collect::<Vec<_>>(), [(2, 'b'), (1, 'a')]);
+    /// assert!(m.is_empty());
+    /// ```
+    pub fn drain(&mut self) -> Drain<'_, K, V> {
+        Drain {
+            inner: self.take_all(),
+            _map: core::marker::PhantomData,
+        }
+    }
+
+    /// Takes every entry out, most recent first, leaving the map empty with
+    /// its allocations released.
+    fn take_all(&mut self) -> IntoIter<K, V> {
+        self.unpark();
+        self.deliver();
+        self.lay_out_in_order();
+        let slots = mem::take(&mut self.slots);
+        self.table = HashTable::new();
+        self.weights = Vec::new();
+        self.total_weight = 0;
+        self.order.clear();
+        IntoIter {
+            inner: slots.into_iter(),
+        }
+    }
+
+    /// Lays the slab out in recency order (slot 0 most recent), rewriting the
+    /// table's indices. *O*(`len`) time and `4 * len` bytes of scratch; a
+    /// no-op when already in order.
+    fn lay_out_in_order(&mut self) {
+        let len = self.slots.len();
+        let (mut rank, in_order) = self.order.ranks(&self.slots[..], len);
+        if in_order {
+            return;
+        }
+        for i in self.table.iter_mut() {
+            *i = rank[*i as usize];
+        }
+        // Cycle sort: the element at `i` belongs at `rank[i]`.
+        for i in 0..len {
+            while rank[i] as usize != i {
+                let j = rank[i] as usize;
+                self.slots.swap(i, j);
+                if self.weighted {
+                    self.weights.swap(i, j);
+                }
+                rank.swap(i, j);
+            }
+        }
+        self.order.link_in_index_order(&self.slots[..], len);
+    }
+
+    /// The bound on live slots: the count bound, clamped to what `u32`
+    /// indices can address.
+    #[inline]
+    fn slot_bound(&self) -> usize {
+        self.capacity.min(MAX_SLOTS)
+    }
+
+    /// Whether a value of this weight can ever be stored.
+    #[inline]
+    fn admits(&self, weight: u64) -> bool {
+        self.capacity > 0 && weight <= self.max_weight
+    }
+
+    /// Hands an entry the map has let go of to the eviction machinery: counted
+    /// always, queued for the listener if there is one, dropped otherwise.
+    fn evict(&mut self, key: K, value: V, cause: EvictionCause) {
+        self.evictions.count(cause);
+        if self.listener.is_some() {
+            self.pending.push((key, value, cause));
+        }
+    }
+
+    /// Calls the listener on every queued eviction, in queue order. Runs at
+    /// the end of each call, once the map is consistent: a panicking listener
+    /// unwinds through a map that is valid, and the entries it did not get
+    /// are dropped by the drain.
+    #[inline]
+    fn deliver(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        if let Some(listener) = &self.listener {
+            for (k, v, cause) in self.pending.drain(..) {
+                listener(k, v, cause);
+            }
+        }
+        if self.pending.capacity() > 64 {
+            self.pending = Vec::new();
+        }
+    }
+
+    /// Sends a value parked by the Entry API to the listener: it was lent out
+    /// until the next `&mut self` call, which is now.
+    #[inline]
+    fn unpark(&mut self) {
+        if let Some((k, v)) = self.parked.take() {
+            self.evict(k, v, EvictionCause::Size);
+        }
+    }
+
+    /// Parks a value the bound cannot admit and lends it out.
+    fn park(&mut self, key: K, value: V) -> &mut V {
+        debug_assert!(self.parked.is_none());
+        &mut self.parked.insert((key, value)).1
+    }
+
+    /// Gives memory back after removals (see `shrink`).
+    fn maybe_shrink(&mut self)
+    where
+        K: Hash,
+        S: BuildHasher,
+    {
+        let len = self.slots.len();
+        if let Some(room) = shrink::shrunk(len, self.slots.capacity()) {
+            self.slots.shrink_to(room);
+            if self.weighted {
+                self.weights.shrink_to(room);
+            }
+        }
+        if let Some(room) = shrink::shrunk(len, self.table.capacity()) {
+            // Rehashing runs user `Hash`; hashbrown leaves the old table
+            // intact if it panics.
+            self.table
+                .shrink_to(room, rehasher(&self.hasher, &self.slots));
+        }
+    }
+}
+
+impl<K, V, S> BoundedMap<K, V, S>
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+{
+    #[inline]
+    fn hash<Q: Hash + ?Sized>(&self, q: &Q) -> u64 {
+        self.hasher.hash_one(q)
+    }
+
+    #[inline]
+    fn find<Q>(&self, hash: u64, q: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let slots = &self.slots;
+        self.table
+            .find(hash, |&i| slots[i as usize].key.borrow() == q)
+            .copied()
+    }
+
+    /// Records a use: slot `i` becomes the most recent.
+    #[inline]
+    fn touch(&self, i: u32) {
+        self.order.move_to_front(&self.slots[..], i);
+    }
+
+    /// Looks `q` up as a use, counting the hit or miss.
+    #[inline]
+    fn lookup<Q>(&self, q: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let found = self.find(self.hash(q), q);
+        match found {
+            Some(i) => {
+                self.hits.set(self.hits.get() + 1);
+                self.touch(i);
+            }
+            None => self.misses.set(self.misses.get() + 1),
+        }
+        found
+    }
+
+    #[inline]
+    fn weigh(&self, key: &K, value: &V) -> u64 {
+        match &self.weigher {
+            Some(w) => w(key, value).max(1),
+            None => 1,
+        }
+    }
+
+    /// Removes slot `i`, whose key hashes to `hash`, and returns its entry.
+    ///
+    /// The only user code, hashing the slot that will move into the hole,
+    /// runs before anything changes, so a panicking `Hash` leaves the map as
+    /// it was.
+    fn remove_at(&mut self, i: u32, hash: u64) -> (K, V) {
+        let last = (self.slots.len() - 1) as u32;
+        let moved_hash = (i != last).then(|| self.hash(&self.slots[last as usize].key));
+        match self.table.find_entry(hash, |&j| j == i) {
+            Ok(bucket) => {
+                bucket.remove();
+            }
+            Err(_) => unreachable!("slot {i} is missing from the table"),
+        }
+        self.order.unlink(&self.slots[..], i);
+        if let Some(h) = moved_hash {
+            if let Some(bucket) = self.table.find_mut(h, |&j| j == last) {
+                *bucket = i;
+            }
+        }
+        let slot = self.slots.swap_remove(i as usize);
+        if self.weighted {
+            self.total_weight -= self.weights.swap_remove(i as usize);
+        }
+        if i != last {
+            self.order.relocate(&self.slots[..], last, i);
+        }
+        (slot.key, slot.value)
+    }
+
+    /// Evicts the least recent entry for `cause`. Returns false when empty.
+    fn evict_lru(&mut self, cause: EvictionCause) -> bool {
+        let t = self.order.tail();
+        if t == NIL {
+            return false;
+        }
+        let hash = self.hash(&self.slots[t as usize].key);
+        let (k, v) = self.remove_at(t, hash);
+        self.evict(k, v, cause);
+        true
+    }
+
+    /// Evicts from the tail until `weight` more fits under `max_weight`.
+    fn make_room_for(&mut self, weight: u64) {
+        while self.weighted && self.max_weight - self.total_weight < weight {
+            if !self.evict_lru(EvictionCause::Size) {
+                break;
+            }
+        }
+    }
+
+    /// Stores an absent key whose weight the bound admits, as the most recent
+    /// entry, evicting what it must. Returns its slot.
+    fn insert_new(&mut self, hash: u64, key: K, value: V, weight: u64) -> u32 {
+        debug_assert!(self.admits(weight));
+        // Room first: growing the table rehashes (user code), so it happens
+        // while nothing has changed yet.
+        self.table.reserve(1, rehasher(&self.hasher, &self.slots));
+        self.make_room_for(weight);
+        let bound = self.slot_bound();
+        let i = if self.slots.len() >= bound {
+            // Full: reuse the least recent slot in place.
+            let t = self.order.tail();
+            let old_hash = self.hash(&self.slots[t as usize].key);
+            if let Ok(bucket) = self.table.find_entry(old_hash, |&j| j == t) {
+                bucket.remove();
+            }
+            let slot = &mut self.slots[t as usize];
+            let old_key = mem::replace(&mut slot.key, key);
+            let old_value = mem::replace(&mut slot.value, value);
+            if self.weighted {
+                let w = mem::replace(&mut self.weights[t as usize], weight);
+                self.total_weight = self.total_weight - w + weight;
+            }
+            self.order.move_to_front(&self.slots[..], t);
+            self.table
+                .insert_unique(hash, t, rehasher(&self.hasher, &self.slots));
+            self.evict(old_key, old_value, EvictionCause::Size);
+            t
+        } else {
+            let len = self.slots.len();
+            if len == self.slots.capacity() {
+                let room = shrink::grown(len, bound);
+                self.slots.reserve_exact(room - len);
+                if self.weighted {
+                    self.weights.reserve_exact(room - len);
+                }
+            }
+            self.slots.push(Slot {
+                key,
+                value,
+                link: Link::detached(),
+            });
+            if self.weighted {
+                self.weights.push(weight);
+                self.total_weight += weight;
+            }
+            let i = len as u32;
+            self.order.push_front(&self.slots[..], i);
+            self.table
+                .insert_unique(hash, i, rehasher(&self.hasher, &self.slots));
+            if len + 1 == bound {
+                // Full from now on: every insert is an evict plus an insert,
+                // which leaves tombstones. hashbrown cleans them in place
+                // only while the table is at most half full, and otherwise
+                // doubles it; giving it that room now keeps memory flat
+                // under churn instead of growing on the first cleanup.
+                self.table.reserve(
+                    (2 * bound + 2).saturating_sub(self.table.len()),
+                    rehasher(&self.hasher, &self.slots),
+                );
+            }
+            i
+        };
+        self.inserts += 1;
+        i
+    }
+
+    /// Replaces the value in slot `i` as a use; returns the old value and the
+    /// slot's (possibly new) index.
+    fn replace_at(&mut self, i: u32, value: V, weight: u64) -> (V, u32) {
+        self.touch(i);
+        let old = mem::replace(&mut self.slots[i as usize].value, value);
+        self.updates += 1;
+        if !self.weighted {
+            return (old, i);
+        }
+        // Take the entry's old weight out, make room for the new one (the
+        // entry is at the head, so eviction from the tail never reaches it
+        // while anything else is left), then put the new weight in.
+        self.total_weight -= mem::replace(&mut self.weights[i as usize], 0);
+        self.make_room_for(weight);
+        let i = self.order.head();
+        self.weights[i as usize] = weight;
+        self.total_weight += weight;
+        (old, i)
+    }
+
+    /// `insert`, handing back the unused key with the old value.
+    fn insert_inner(&mut self, key: K, value: V) -> Option<(K, V)> {
+        self.unpark();
+        let hash = self.hash(&key);
+        let weight = self.weigh(&key, &value);
+        let result = match self.find(hash, &key) {
+            Some(i) if self.admits(weight) => Some((key, self.replace_at(i, value, weight).0)),
+            Some(i) => {
+                // The new value can never fit: the key leaves the map rather
+                // than keep a value the caller meant to replace.
+                let old = self.remove_at(i, hash);
+                self.evict(key, value, EvictionCause::Size);
+                self.maybe_shrink();
+                Some(old)
+            }
+            None if self.admits(weight) => {
+                self.insert_new(hash, key, value, weight);
+                None
+            }
+            None => {
+                self.evict(key, value, EvictionCause::Size);
+                None
+            }
+        };
+        self.deliver();
+        result
+    }
+
+    /// Inserts `value` under `key` as the most recent entry and returns the
+    /// previous value of that key, like `HashMap::insert` (the stored key is
+    /// not replaced).
+    ///
+    /// If the map is full, the least recent entries are evicted to make room
+    /// (cause [`EvictionCause::Size`]). A value the bound can never admit
+    /// (capacity 0, heavier than `max_weight`) is not stored: it goes to the
+    /// listener with cause `Size` (or is dropped), and if `key` was present,
+    /// its old entry is removed and returned, so a lookup never sees a value
+    /// the caller meant to replace.
+    ///
+    /// *O*(1) amortized; evicting for weight is *O*(1) per evicted entry.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(10);
+    /// assert_eq!(m.insert(37, "a"), None);
+    /// assert_eq!(m.insert(37, "b"), Some("a"));
+    /// assert_eq!(m[&37], "b");
+    /// ```
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self.insert_inner(key, value).map(|(_, v)| v)
+    }
+
+    /// Returns a reference to the value of `key`, as a use (the entry becomes
+    /// the most recent).
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(2);
+    /// m.insert(1, "a");
+    /// m.insert(2, "b");
+    /// assert_eq!(m.get(&1), Some(&"a"));
+    /// m.insert(3, "c"); // evicts 2: the get made 1 recent
+    /// assert_eq!(m.get(&2), None);
+    /// ```
+    #[inline]
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.lookup(key).map(|i| &self.slots[i as usize].value)
+    }
+
+    /// Returns the stored key and the value of `key`, as a use.
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(2);
+    /// m.insert("k".to_string(), 1);
+    /// assert_eq!(m.get_key_value("k"), Some((&"k".to_string(), &1)));
+    /// ```
+    pub fn get_key_value<Q>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.lookup(key).map(|i| {
+            let s = &self.slots[i as usize];
+            (&s.key, &s.value)
+        })
+    }
+
+    /// Returns a mutable reference to the value of `key`, as a use.
+    ///
+    /// The entry's weight is the one taken when the value was stored; a
+    /// change made through this reference is not re-weighed (replace the
+    /// value with [`insert`](Self::insert) to re-weigh it).
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(2);
+    /// m.insert(1, 10);
+    /// *m.get_mut(&1).unwrap() += 1;
+    /// assert_eq!(m[&1], 11);
+    /// ```
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.unpark();
+        self.deliver();
+        self.lookup(key).map(|i| &mut self.slots[i as usize].value)
+    }
+
+    /// Returns a reference to the value of `key` without counting a use.
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(2);
+    /// m.insert(1, "a");
+    /// m.insert(2, "b");
+    /// assert_eq!(m.peek(&1), Some(&"a"));
+    /// m.insert(3, "c"); // 1 is still the least recent
+    /// assert_eq!(m.peek(&1), None);
+    /// ```
+    #[inline]
+    pub fn peek<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.find(self.hash(key), key)
+            .map(|i| &self.slots[i as usize].value)
+    }
+
+    /// Whether `key` is present, without counting a use.
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(2);
+    /// m.insert(1, ());
+    /// assert!(m.contains_key(&1));
+    /// assert!(!m.contains_key(&2));
+    /// ```
+    #[inline]
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.find(self.hash(key), key).is_some()
+    }
+
+    /// Removes `key` and returns its value. Removed values go back to the
+    /// caller, not to the eviction listener.
+    ///
+    /// *O*(1) amortized (it may give memory back, see the type docs).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(2);
+    /// m.insert(1, "a");
+    /// assert_eq!(m.remove(&1), Some("a"));
+    /// assert_eq!(m.remove(&1), None);
+    /// ```
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.remove_entry(key).map(|(_, v)| v)
+    }
+
+    /// Removes `key` and returns the stored key and value.
+    ///
+    /// *O*(1) amortized.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(2);
+    /// m.insert("k".to_string(), 1);
+    /// assert_eq!(m.remove_entry("k"), Some(("k".to_string(), 1)));
+    /// ```
+    pub fn remove_entry<Q>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.unpark();
+        let hash = self.hash(key);
+        let removed = self.find(hash, key).map(|i| self.remove_at(i, hash));
+        if removed.is_some() {
+            self.maybe_shrink();
+        }
+        self.deliver();
+        removed
+    }
+
+    /// Removes and returns the least recently used entry (to the caller, not
+    /// the listener).
+    ///
+    /// *O*(1) amortized.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(3);
+    /// m.insert(1, "a");
+    /// m.insert(2, "b");
+    /// assert_eq!(m.pop_lru(), Some((1, "a")));
+    /// assert_eq!(m.len(), 1);
+    /// ```
+    pub fn pop_lru(&mut self) -> Option<(K, V)> {
+        self.unpark();
+        let t = self.order.tail();
+        let popped = (t != NIL).then(|| {
+            let hash = self.hash(&self.slots[t as usize].key);
+            self.remove_at(t, hash)
+        });
+        if popped.is_some() {
+            self.maybe_shrink();
+        }
+        self.deliver();
+        popped
+    }
+
+    /// Changes the count bound. Shrinking evicts the least recent entries at
+    /// once (cause [`EvictionCause::Size`], least recent first) and gives
+    /// their memory back.
+    ///
+    /// *O*(1) plus *O*(1) per evicted entry.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(10);
+    /// for i in 0..10 {
+    ///     m.insert(i, i);
+    /// }
+    /// m.set_capacity(3);
+    /// assert_eq!(m.keys().copied().collect::<Vec<_>>(), [9, 8, 7]);
+    /// ```
+    pub fn set_capacity(&mut self, capacity: usize) {
+        self.unpark();
+        self.capacity = capacity;
+        let bound = self.slot_bound();
+        while self.slots.len() > bound {
+            self.evict_lru(EvictionCause::Size);
+        }
+        self.maybe_shrink();
+        self.deliver();
+    }
+
+    /// Removes every entry, handing each to the listener with cause
+    /// [`EvictionCause::Explicit`] (least recent first), and releases the
+    /// map's memory.
+    ///
+    /// *O*(`len`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(3);
+    /// m.insert(1, 1);
+    /// m.clear();
+    /// assert!(m.is_empty());
+    /// assert_eq!(m.stats().bytes, 0);
+    /// ```
+    pub fn clear(&mut self) {
+        let all = self.take_all();
+        self.evictions.explicit += all.len() as u64;
+        if self.listener.is_some() {
+            self.pending
+                .extend(all.rev().map(|(k, v)| (k, v, EvictionCause::Explicit)));
+        }
+        self.deliver();
+    }
+
+    /// Keeps only the entries for which `keep` returns true, visiting them
+    /// most recent first; survivors keep their order. Removed entries go to
+    /// the listener with cause [`EvictionCause::Explicit`], least recent first.
+    ///
+    /// `keep` runs on every entry before anything is removed, so if it panics
+    /// the map is left whole (with whatever it did through `&mut V`).
+    ///
+    /// *O*(`len`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(10);
+    /// for i in 0..6 {
+    ///     m.insert(i, i * 10);
+    /// }
+    /// m.retain(|k, _| k % 2 == 0);
+    /// assert_eq!(m.keys().copied().collect::<Vec<_>>(), [4, 2, 0]);
+    /// ```
+    pub fn retain<F>(&mut self, mut keep: F)
+    where
+        F: FnMut(&K, &mut V) -> bool,
+    {
+        self.unpark();
+        self.deliver();
+        self.lay_out_in_order();
+        let decisions: Vec<bool> = self
+            .slots
+            .iter_mut()
+            .map(|s| keep(&s.key, &mut s.value))
+            .collect();
+        let kept = decisions.iter().filter(|&&k| k).count();
+        if kept == self.slots.len() {
+            return;
+        }
+        // Nothing below runs user code but drops.
+        let mut new_index = Vec::with_capacity(decisions.len());
+        let mut next = 0u32;
+        for &k in &decisions {
+            new_index.push(if k { next } else { NIL });
+            next += k as u32;
+        }
+        self.table.retain(|i| {
+            *i = new_index[*i as usize];
+            *i != NIL
+        });
+        if self.weighted {
+            let mut d = decisions.iter();
+            let mut removed_weight = 0;
+            self.weights.retain(|w| {
+                let k = *d.next().unwrap_or(&true);
+                removed_weight += if k { 0 } else { *w };
+                k
+            });
+            self.total_weight -= removed_weight;
+        }
+        let mut d = decisions.iter();
+        let removed: Vec<Slot<K, V>> = self
+            .slots
+            .extract_if(.., |_| !*d.next().unwrap_or(&true))
+            .collect();
+        self.order.link_in_index_order(&self.slots[..], kept);
+        self.evictions.explicit += removed.len() as u64;
+        if self.listener.is_some() {
+            self.pending.extend(
+                removed
+                    .into_iter()
+                    .rev()
+                    .map(|s| (s.key, s.value, EvictionCause::Explicit)),
+            );
+        } else {
+            drop(removed);
+        }
+        self.maybe_shrink();
+        self.deliver();
+    }
+
+    /// The entry for `key`, for in-place insert-or-update. Counts as a use
+    /// whichever branch it takes: an occupied entry becomes the most recent
+    /// at once, a vacant one when a value is inserted.
+    ///
+    /// *O*(1) (plus the insert's cost if the vacant branch inserts).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut words: BoundedMap<&str, u32> = BoundedMap::new(100);
+    /// for w in "the cat the hat".split(' ') {
+    ///     *words.entry(w).or_insert(0) += 1;
+    /// }
+    /// assert_eq!(words[&"the"], 2);
+    /// ```
+    pub fn entry(&mut self, key: K) -> Entry<'_, K, V, S> {
+        self.unpark();
+        self.deliver();
+        let hash = self.hash(&key);
+        match self.lookup_hashed(hash, &key) {
+            Some(index) => Entry::Occupied(OccupiedEntry {
+                map: self,
+                index,
+                hash,
+            }),
+            None => Entry::Vacant(VacantEntry {
+                map: self,
+                key,
+                hash,
+            }),
+        }
+    }
+
+    /// `lookup` with the hash already known.
+    fn lookup_hashed(&self, hash: u64, key: &K) -> Option<u32> {
+        let found = self.find(hash, key);
+        match found {
+            Some(i) => {
+                self.hits.set(self.hits.get() + 1);
+                self.touch(i);
+            }
+            None => self.misses.set(self.misses.get() + 1),
+        }
+        found
+    }
+
+    /// Stores a vacant entry's value (see [`VacantEntry::insert`]).
+    fn insert_vacant(&mut self, hash: u64, key: K, value: V) -> &mut V {
+        let weight = self.weigh(&key, &value);
+        if !self.admits(weight) {
+            return self.park(key, value);
+        }
+        let i = self.insert_new(hash, key, value, weight);
+        self.deliver();
+        &mut self.slots[i as usize].value
+    }
+
+    /// Returns the value of `key`, inserting `make()` first if it is absent;
+    /// either way it counts as a use.
+    ///
+    /// `make` runs before anything changes, so a panicking `make` leaves the
+    /// map as it was. If the bound cannot admit the new value (capacity 0, or
+    /// heavier than `max_weight`), it is parked outside the map: the returned
+    /// reference is valid, but lookups do not see it, `len` does not count
+    /// it, and it goes to the listener with cause `Size` at the next call
+    /// that takes `&mut self`, or when the map is dropped.
+    ///
+    /// *O*(1) amortized.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::new(10);
+    /// assert_eq!(*m.get_or_insert_with(1, || "computed"), "computed");
+    /// assert_eq!(*m.get_or_insert_with(1, || unreachable!()), "computed");
+    /// ```
+    pub fn get_or_insert_with<F>(&mut self, key: K, make: F) -> &V
+    where
+        F: FnOnce() -> V,
+    {
+        match self.entry(key) {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) => v.insert(make()),
+        }
+    }
+}
+
+impl<K, V, S> Drop for BoundedMap<K, V, S> {
+    fn drop(&mut self) {
+        // A parked value was promised to the listener.
+        if let (Some((k, v)), Some(listener)) = (self.parked.take(), &self.listener) {
+            listener(k, v, EvictionCause::Size);
+        }
+    }
+}
+
+impl<K, V, S> Footprint for BoundedMap<K, V, S>
+where
+    K: Footprint,
+    V: Footprint,
+{
+    /// The map's own allocations plus what every key and value owns.
+    ///
+    /// *O*(`len`), or *O*(1) when keys and values own no heap (the per-entry
+    /// sum then folds away).
+    fn footprint(&self) -> usize {
+        self.own_bytes()
+            + self
+                .slots
+                .iter()
+                .map(|s| s.key.footprint() + s.value.footprint())
+                .sum::<usize>()
+            + self
+                .parked
+                .as_ref()
+                .map_or(0, |(k, v)| k.footprint() + v.footprint())
+    }
+}
+
+impl<K, V, S> Clone for BoundedMap<K, V, S>
+where
+    K: Clone,
+    V: Clone,
+    S: Clone,
+{
+    /// A deep copy with the same bound, order and counters; the clone shares
+    /// the weigher and listener. A parked value is not cloned (it belongs to
+    /// the original's listener).
+    fn clone(&self) -> Self {
+        BoundedMap {
+            table: self.table.clone(),
+            slots: self.slots.clone(),
+            weights: self.weights.clone(),
+            order: self.order.clone(),
+            hasher: self.hasher.clone(),
+            capacity: self.capacity,
+            max_weight: self.max_weight,
+            weighted: self.weighted,
+            total_weight: self.total_weight,
+            weigher: self.weigher.clone(),
+            listener: self.listener.clone(),
+            pending: Vec::new(),
+            parked: None,
+            hits: self.hits.clone(),
+            misses: self.misses.clone(),
+            inserts: self.inserts,
+            updates: self.updates,
+            evictions: self.evictions,
+        }
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for BoundedMap<K, V, S> {
+    /// Entries most recent first, like `HashMap`'s `{k: v, ..}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<K, V, S> Extend<(K, V)> for BoundedMap<K, V, S>
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+{
+    /// Inserts every pair in order. A value overwritten here is not handed
+    /// back, so it goes to the listener with cause
+    /// [`EvictionCause::Replaced`].
+    fn extend<T: IntoIterator<Item = (K, V)>>(&mut self, iter: T) {
+        for (k, v) in iter {
+            if let Some((k, old)) = self.insert_inner(k, v) {
+                self.evict(k, old, EvictionCause::Replaced);
+                self.deliver();
+            }
+        }
+    }
+}
+
+impl<K, Q, V, S> core::ops::Index<&Q> for BoundedMap<K, V, S>
+where
+    K: Hash + Eq + Borrow<Q>,
+    Q: Hash + Eq + ?Sized,
+    S: BuildHasher,
+{
+    type Output = V;
+
+    /// The value of `key`, as a use, like [`get`](BoundedMap::get).
+    ///
+    /// # Panics
+    ///
+    /// If `key` is not present, like `HashMap`'s `Index`.
+    fn index(&self, key: &Q) -> &V {
+        self.get(key).expect("BoundedMap: no entry found for key")
+    }
+}
+
+impl<K: PartialEq, V: PartialEq, S> PartialEq for BoundedMap<K, V, S> {
+    /// Equal when both hold the same entries in the same recency order.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl<K: Eq, V: Eq, S> Eq for BoundedMap<K, V, S> {}
+
+impl<'a, K, V, S> IntoIterator for &'a BoundedMap<K, V, S> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = Iter<'a, K, V>;
+
+    fn into_iter(self) -> Iter<'a, K, V> {
+        self.iter()
+    }
+}
+
+impl<'a, K, V, S> IntoIterator for &'a mut BoundedMap<K, V, S> {
+    type Item = (&'a K, &'a mut V);
+    type IntoIter = IterMut<'a, K, V>;
+
+    fn into_iter(self) -> IterMut<'a, K, V> {
+        self.iter_mut()
+    }
+}
+
+impl<K, V, S> IntoIterator for BoundedMap<K, V, S> {
+    type Item = (K, V);
+    type IntoIter = IntoIter<K, V>;
+
+    /// Every entry, most recent first, to the caller (not the listener).
+    fn into_iter(mut self) -> IntoIter<K, V> {
+        self.take_all()
+    }
+}

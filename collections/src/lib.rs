@@ -1,0 +1,23 @@
+//! The runtime types of [leakless](https://docs.rs/leakless): maps that
+//! cannot leak. Use them through the `leakless` crate, which re-exports
+//! everything here next to the macros.
+//!
+//! Every type keeps its bound after every call, gives memory back after mass
+//! removal, and reports what it holds ([`Stats`], [`Footprint`]). The crate
+//! has no `unsafe` code.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod bounded;
+mod eviction;
+mod footprint;
+mod list;
+mod shrink;
+mod stats;
+
+pub use bounded::BoundedMap;
+pub use eviction::EvictionCause;
+pub use footprint::Footprint;
+pub use hashbrown::DefaultHashBuilder;
+pub use stats::{Evictions, Stats};

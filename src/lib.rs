@@ -1,0 +1,37 @@
+//! # leakless
+//!
+//! Maps that cannot leak. Long-running programs leak memory through maps far
+//! more often than through anything else: a cache that only grows, a field
+//! that keeps short-lived values forever, a map that never gives memory back
+//! after mass deletes. leakless makes each of these impossible or loud.
+//!
+//! [`BoundedMap`] is a `HashMap` with a bound on entries and/or total weight
+//! that holds after every call, evicting the least recently used entry:
+//!
+//! ```
+//! use leakless::BoundedMap;
+//!
+//! let mut cache: BoundedMap<u64, String> = BoundedMap::new(10_000);
+//! for request in 0..1_000_000u64 {
+//!     cache.insert(request, format!("response {request}"));
+//! }
+//! assert_eq!(cache.len(), 10_000); // a plain HashMap would hold 1,000,000
+//! assert_eq!(cache.get(&999_999).map(String::as_str), Some("response 999999"));
+//! ```
+//!
+//! Every map reports what it holds ([`Stats`], [`Footprint`]). The library
+//! has no `unsafe` code (`#![forbid(unsafe_code)]` in every crate).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use leakless_collections::bounded;
+pub use leakless_collections::{
+    BoundedMap, DefaultHashBuilder, EvictionCause, Evictions, Footprint, Stats,
+};
+
+/// Paths the macros' generated code uses. Not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use leakless_collections;
+}
