@@ -1,0 +1,92 @@
+//! Test and benchmark support for leakless: the one counting allocator the
+//! tests, examples and benchmarks share. Not published.
+//!
+//! This is the only `unsafe` in the workspace (a `GlobalAlloc` cannot be
+//! written without it); it forwards to the system allocator and counts.
+//!
+//! ```ignore
+//! #[global_allocator]
+//! static ALLOC: leakless_testkit::CountingAlloc = leakless_testkit::CountingAlloc;
+//! let before = leakless_testkit::live_bytes();
+//! ```
+
+#![warn(missing_docs)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+
+/// Forwards to [`System`] and keeps live and peak byte counts for the whole
+/// process. Install it with `#[global_allocator]`.
+pub struct CountingAlloc;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+#[inline]
+fn grew(by: usize) {
+    let now = LIVE.fetch_add(by as isize, Ordering::Relaxed) + by as isize;
+    PEAK.fetch_max(now.max(0) as usize, Ordering::Relaxed);
+}
+
+#[inline]
+fn shrank(by: usize) {
+    LIVE.fetch_sub(by as isize, Ordering::Relaxed);
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments,
+// whose contracts are the same as ours; the counting touches only atomics.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        shrank(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            shrank(layout.size());
+            grew(new_size);
+        }
+        p
+    }
+}
+
+/// Bytes allocated and not yet freed, process-wide.
+pub fn live_bytes() -> usize {
+    LIVE.load(Ordering::Relaxed).max(0) as usize
+}
+
+/// The most bytes live at once since the last [`reset_peak`].
+pub fn peak_bytes() -> usize {
+    PEAK.load(Ordering::Relaxed)
+}
+
+/// Starts a new peak measurement from the current live bytes.
+pub fn reset_peak() {
+    PEAK.store(live_bytes(), Ordering::Relaxed);
+}
+
+/// Allocation calls (including reallocations) so far, process-wide.
+pub fn allocations() -> usize {
+    ALLOCATIONS.load(Ordering::Relaxed)
+}
