@@ -1115,11 +1115,12 @@ where
     /// ```
     pub fn set_capacity(&mut self, capacity: usize) {
         self.unpark();
-        self.capacity = capacity;
-        let bound = self.slot_bound();
-        while self.slots.len() > bound {
+        // Evict first, then lower the bound: if hashing a victim panics, the
+        // old bound still describes the map.
+        while self.slots.len() > capacity.min(MAX_SLOTS) {
             self.evict_lru(EvictionCause::Size);
         }
+        self.capacity = capacity;
         self.maybe_shrink();
         self.deliver();
     }

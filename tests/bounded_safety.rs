@@ -1,0 +1,249 @@
+//! Drop accounting and panic safety of `BoundedMap`: every value inserted is
+//! dropped exactly once, whatever path it leaves by, and a panicking `Hash`,
+//! `Eq`, weigher or listener leaves the map consistent and leaks nothing.
+
+mod common;
+
+use std::cell::Cell;
+use std::hash::{Hash, Hasher};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use common::{assert_all_dropped_once, assert_consistent, Tracked};
+use leakless::BoundedMap;
+use proptest::prelude::*;
+
+thread_local! {
+    /// Panic on every Nth call of each user hook (0: never).
+    static EVERY: Cell<[u32; 4]> = const { Cell::new([0; 4]) };
+    static CALLS: Cell<[u32; 4]> = const { Cell::new([0; 4]) };
+}
+
+const HASH: usize = 0;
+const EQ: usize = 1;
+const WEIGH: usize = 2;
+const LISTEN: usize = 3;
+
+/// Counts a call of hook `h` and panics if it is the chosen one.
+fn maybe_panic(h: usize) {
+    let every = EVERY.with(Cell::get)[h];
+    if every == 0 {
+        return;
+    }
+    let mut calls = CALLS.with(Cell::get);
+    calls[h] += 1;
+    CALLS.with(|c| c.set(calls));
+    if calls[h] % every == 0 {
+        panic!("injected panic in hook {h}");
+    }
+}
+
+fn arm(every: [u32; 4]) {
+    quiet_injected_panics();
+    EVERY.with(|e| e.set(every));
+}
+
+/// Keeps the test output readable: injected panics are expected, others
+/// still print.
+fn quiet_injected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let msg = info
+                .payload()
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| info.payload().downcast_ref::<&str>().copied())
+                .unwrap_or("");
+            if !msg.starts_with("injected panic") && msg != "init failed" {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// A key whose `Hash` and `Eq` panic on demand.
+#[derive(Debug, Clone, Copy)]
+struct Key(u8);
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        maybe_panic(HASH);
+        self.0.hash(state);
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        maybe_panic(EQ);
+        self.0 == other.0
+    }
+}
+
+impl Eq for Key {}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Insert(u8),
+    Get(u8),
+    GetOrInsert(u8),
+    EntryOrInsert(u8),
+    Remove(u8),
+    PopLru,
+    SetCapacity(usize),
+    Retain(u8),
+    Clear,
+    Drain(usize),
+    Extend(Vec<u8>),
+    IntoIterPartly(usize),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let key = 0u8..16;
+    prop_oneof![
+        6 => key.clone().prop_map(Op::Insert),
+        3 => key.clone().prop_map(Op::Get),
+        2 => key.clone().prop_map(Op::GetOrInsert),
+        2 => key.clone().prop_map(Op::EntryOrInsert),
+        2 => key.clone().prop_map(Op::Remove),
+        1 => Just(Op::PopLru),
+        1 => (0usize..8).prop_map(Op::SetCapacity),
+        1 => (2u8..4).prop_map(Op::Retain),
+        1 => Just(Op::Clear),
+        1 => (0usize..3).prop_map(Op::Drain),
+        1 => prop::collection::vec(key, 0..4).prop_map(Op::Extend),
+        1 => (0usize..3).prop_map(Op::IntoIterPartly),
+    ]
+}
+
+type Map = BoundedMap<Key, Tracked>;
+
+fn apply(m: &mut Map, op: &Op) {
+    match *op {
+        Op::Insert(k) => drop(m.insert(Key(k), Tracked::new())),
+        Op::Get(k) => drop(m.get(&Key(k))),
+        Op::GetOrInsert(k) => drop(m.get_or_insert_with(Key(k), Tracked::new)),
+        Op::EntryOrInsert(k) => drop(m.entry(Key(k)).or_insert_with(Tracked::new)),
+        Op::Remove(k) => drop(m.remove(&Key(k))),
+        Op::PopLru => drop(m.pop_lru()),
+        Op::SetCapacity(c) => m.set_capacity(c),
+        Op::Retain(d) => m.retain(|k, _| k.0 % d != 0),
+        Op::Clear => m.clear(),
+        Op::Drain(n) => m.drain().take(n).for_each(drop),
+        Op::Extend(ref ks) => m.extend(ks.iter().map(|&k| (Key(k), Tracked::new()))),
+        Op::IntoIterPartly(n) => {
+            let taken = std::mem::replace(m, build(m.capacity(), m.max_weight()));
+            taken.into_iter().take(n).for_each(drop);
+        }
+    }
+}
+
+fn build(capacity: usize, max_weight: Option<u64>) -> Map {
+    let b = BoundedMap::<Key, Tracked>::builder()
+        .capacity(capacity)
+        .on_evict(|_k, v, _cause| {
+            maybe_panic(LISTEN);
+            drop(v);
+        });
+    match max_weight {
+        Some(w) => b
+            .max_weight(w)
+            .weigher(|k, _| {
+                maybe_panic(WEIGH);
+                u64::from(k.0 % 4)
+            })
+            .build(),
+        None => b.build(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// No panics: every value leaves exactly once, by whatever path.
+    #[test]
+    fn every_value_is_dropped_exactly_once(
+        ops in prop::collection::vec(op(), 1..100),
+        capacity in 0usize..8,
+        max_weight in prop::option::of(0u64..12),
+    ) {
+        arm([0; 4]);
+        let mut m = build(capacity, max_weight);
+        for op in &ops {
+            apply(&mut m, op);
+        }
+        drop(m);
+        assert_all_dropped_once();
+    }
+
+    /// User hooks panic now and then: the map stays consistent after every
+    /// unwound call, and still drops every value exactly once.
+    #[test]
+    fn panicking_hooks_leave_the_map_consistent(
+        ops in prop::collection::vec(op(), 1..100),
+        capacity in 0usize..8,
+        max_weight in prop::option::of(0u64..12),
+        every in [3u32..12, 3u32..12, 2u32..6, 2u32..5],
+    ) {
+        let mut m = build(capacity, max_weight);
+        let mut panics = 0;
+        for op in &ops {
+            arm(every);
+            let result = catch_unwind(AssertUnwindSafe(|| apply(&mut m, op)));
+            panics += result.is_err() as u32;
+            arm([0; 4]);
+            assert_consistent(&m);
+        }
+        drop(m);
+        assert_all_dropped_once();
+        let _ = panics;
+    }
+}
+
+#[test]
+fn injected_panics_do_happen() {
+    // Guards the test above against silently never panicking.
+    let mut m = build(4, Some(8));
+    arm([2, 0, 0, 0]);
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        for k in 0..10 {
+            m.insert(Key(k), Tracked::new());
+        }
+    }));
+    arm([0; 4]);
+    assert!(r.is_err());
+    assert_consistent(&m);
+    drop(m);
+    assert_all_dropped_once();
+}
+
+#[test]
+fn a_listener_that_always_panics_loses_nothing_and_keeps_the_bound() {
+    let mut m = build(2, None);
+    arm([0, 0, 0, 1]);
+    for k in 0..10 {
+        let _ = catch_unwind(AssertUnwindSafe(|| m.insert(Key(k), Tracked::new())));
+        assert!(m.len() <= 2);
+    }
+    let _ = catch_unwind(AssertUnwindSafe(|| m.clear()));
+    arm([0; 4]);
+    assert!(m.is_empty());
+    assert_consistent(&m);
+    drop(m);
+    assert_all_dropped_once();
+}
+
+#[test]
+fn a_panicking_get_or_insert_closure_changes_nothing() {
+    let mut m = build(2, None);
+    m.insert(Key(1), Tracked::new());
+    m.insert(Key(2), Tracked::new());
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        m.get_or_insert_with(Key(3), || panic!("init failed"));
+    }));
+    assert!(r.is_err());
+    // Nothing was evicted for the value that never came.
+    assert_eq!(m.keys().map(|k| k.0).collect::<Vec<_>>(), [2, 1]);
+    drop(m);
+    assert_all_dropped_once();
+}
