@@ -1,0 +1,126 @@
+//! Memory bounds, measured with a counting allocator: a full map stops
+//! growing, mass removal gives memory back, and `capacity` is not an
+//! allocation.
+//!
+//! The allocator counts process-wide, so these tests take a lock and measure
+//! only what happens between two readings on their own thread.
+
+use std::sync::Mutex;
+
+use leakless::{BoundedMap, Footprint};
+use leakless_testkit::{live_bytes, peak_bytes, reset_peak, CountingAlloc};
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Bytes allocated on net since `base` (0 if something else freed more).
+fn since(base: usize) -> usize {
+    live_bytes().saturating_sub(base)
+}
+
+#[test]
+fn memory_after_two_million_distinct_inserts_equals_memory_at_capacity() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let base = live_bytes();
+    let mut m: BoundedMap<u64, u64> = BoundedMap::new(10_000);
+    for k in 0..10_000 {
+        m.insert(k, k);
+    }
+    let at_capacity = since(base);
+    for k in 10_000..2_000_000 {
+        m.insert(k, k);
+        assert!(m.len() <= 10_000);
+    }
+    let after_churn = since(base);
+    let ratio = after_churn as f64 / at_capacity as f64;
+    assert!(
+        (0.9..=1.1).contains(&ratio),
+        "at capacity {at_capacity} B, after 2M inserts {after_churn} B"
+    );
+    // The map's own account agrees with the allocator (which also sees the
+    // test harness's threads, hence the small tolerance).
+    let own = m.stats().bytes;
+    assert_eq!(m.footprint(), own);
+    assert!(own.abs_diff(after_churn) < 1024, "stats {own} B, allocator {after_churn} B");
+}
+
+#[test]
+fn mass_removal_gives_memory_back() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let base = live_bytes();
+    reset_peak();
+    let mut m: BoundedMap<u64, u64> = BoundedMap::new(2_000_000);
+    for k in 0..1_000_000 {
+        m.insert(k, k);
+    }
+    let peak = peak_bytes().saturating_sub(base);
+    for k in 0..999_990 {
+        m.remove(&k);
+    }
+    let after = since(base);
+    assert_eq!(m.len(), 10);
+    assert!(
+        after * 20 < peak,
+        "after removing 999,990 of 1,000,000: {after} B of a {peak} B peak"
+    );
+    // Shrinking through `retain`, `set_capacity` and `clear` as well.
+    for k in 0..100_000 {
+        m.insert(k, k);
+    }
+    m.retain(|k, _| k % 100 == 0);
+    assert!(m.stats().bytes < 100_000 * 16);
+    m.set_capacity(10);
+    assert!(m.stats().bytes < 1_000);
+    m.clear();
+    assert_eq!(m.stats().bytes, 0);
+    assert!(since(base) < 1024);
+}
+
+#[test]
+fn capacity_is_a_bound_not_an_allocation() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let base = live_bytes();
+    let mut m: BoundedMap<u64, [u8; 64]> = BoundedMap::new(usize::MAX);
+    assert_eq!(since(base), 0);
+    m.insert(1, [0; 64]);
+    assert!(since(base) < 1_000);
+    let m0: BoundedMap<u64, u64> = BoundedMap::new(0);
+    assert_eq!(m0.stats().bytes, 0);
+}
+
+#[test]
+fn a_value_heavier_than_the_map_is_refused_without_flushing_it() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut m = BoundedMap::<u64, Vec<u8>>::builder()
+        .max_weight(1 << 16)
+        .weigher(|_, v| v.len() as u64)
+        .build();
+    for k in 0..16 {
+        m.insert(k, vec![0; 1024]);
+    }
+    let base = live_bytes();
+    assert_eq!(m.insert(99, vec![0; 1 << 20]), None);
+    assert_eq!(m.len(), 16, "the heavy value flushed the map");
+    assert!(!m.contains_key(&99));
+    assert_eq!(live_bytes(), base, "the refused value was kept somewhere");
+}
+
+#[test]
+fn a_weight_bounded_map_is_bounded_by_bytes_under_churn() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let base = live_bytes();
+    let mut m = BoundedMap::<u64, String>::builder()
+        .max_weight(1 << 20)
+        .weigher(|_, v: &String| v.capacity() as u64)
+        .build();
+    let mut high = 0;
+    for k in 0..200_000u64 {
+        m.insert(k, "x".repeat((k % 500) as usize + 1));
+        assert!(m.weight() <= 1 << 20);
+        high = high.max(since(base));
+    }
+    // Values are at most 1 MiB together; the slab and table add their own.
+    assert!(high < 3 << 20, "peak {high} B for a 1 MiB weight bound");
+}
