@@ -43,7 +43,10 @@ fn memory_after_two_million_distinct_inserts_equals_memory_at_capacity() {
     // test harness's threads, hence the small tolerance).
     let own = m.stats().bytes;
     assert_eq!(m.footprint(), own);
-    assert!(own.abs_diff(after_churn) < 1024, "stats {own} B, allocator {after_churn} B");
+    assert!(
+        own.abs_diff(after_churn) < 1024,
+        "stats {own} B, allocator {after_churn} B"
+    );
 }
 
 #[test]

@@ -24,7 +24,7 @@ pub struct HasBound(());
 
 /// Implemented by the builder states that may build.
 #[diagnostic::on_unimplemented(
-    message = "this map has no bound yet, so `build` would create the leak it exists to prevent",
+    message = "a `BoundedMap` needs a bound before `build`: without one it would grow forever",
     label = "no bound set before this `build`",
     note = "call `.capacity(n)` or `.max_weight(n)` before `.build()`"
 )]
