@@ -35,3 +35,8 @@ pub use leakless_collections::{
 pub mod __private {
     pub use leakless_collections;
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
