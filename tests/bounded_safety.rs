@@ -32,7 +32,7 @@ fn maybe_panic(h: usize) {
     let mut calls = CALLS.with(Cell::get);
     calls[h] += 1;
     CALLS.with(|c| c.set(calls));
-    if calls[h] % every == 0 {
+    if calls[h].is_multiple_of(every) {
         panic!("injected panic in hook {h}");
     }
 }
