@@ -1,1 +1,432 @@
-fn main() {}
+//! `BoundedMap` side by side with the bounded maps a user would otherwise
+//! pick, in one run, on the same pre-generated traces.
+//!
+//! ```sh
+//! cargo bench --bench bounded            # the README's table (about a minute)
+//! BENCH_REPS=9 cargo bench --bench bounded
+//! BENCH_QUICK=1 BENCH_REPS=1 cargo bench --bench bounded   # smoke run, numbers meaningless
+//! ```
+//!
+//! u64 keys and values, capacity 100,000, each crate with its default
+//! hasher. Every figure is the median of `BENCH_REPS` runs (default 5); the
+//! contenders take turns inside each repetition so that a noisy moment
+//! hurts them all alike. Ratios are against the row named in the header.
+//!
+//! Workloads:
+//! - **zipf**: 10M get-or-insert over 1M keys drawn from Zipf(0.99)
+//!   (each crate's own get-or-insert call; hashlink has none, so get then
+//!   insert). Mops/s and hit ratio.
+//! - **churn**: 5M distinct inserts; ns per insert, and heap bytes per
+//!   entry at full capacity afterwards (counting allocator).
+//! - **resident gets**: 10M uniform gets of keys all present. Mops/s.
+//!
+//! The unbounded `hashbrown::HashMap` is the floor: it does no bookkeeping
+//! and evicts nothing (so in churn it ends up holding all 5M entries).
+
+use std::hint::black_box;
+use std::num::NonZeroUsize;
+use std::time::{Duration, Instant};
+
+use leakless::BoundedMap;
+use leakless_testkit::{live_bytes, CountingAlloc};
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+const CAPACITY: usize = 100_000;
+
+/// The operations every contender offers, in its own natural spelling.
+trait Contender {
+    const NAME: &'static str;
+    fn with_capacity(capacity: usize) -> Self;
+    /// Looks `key` up, inserting `key` as its value on a miss; true on a hit.
+    fn get_or_insert(&mut self, key: u64) -> bool;
+    fn insert(&mut self, key: u64, value: u64);
+    fn get(&mut self, key: u64) -> Option<u64>;
+}
+
+impl Contender for BoundedMap<u64, u64> {
+    const NAME: &'static str = "leakless";
+    fn with_capacity(capacity: usize) -> Self {
+        BoundedMap::new(capacity)
+    }
+    #[inline]
+    fn get_or_insert(&mut self, key: u64) -> bool {
+        let mut hit = true;
+        self.get_or_insert_with(key, || {
+            hit = false;
+            key
+        });
+        hit
+    }
+    #[inline]
+    fn insert(&mut self, key: u64, value: u64) {
+        BoundedMap::insert(self, key, value);
+    }
+    #[inline]
+    fn get(&mut self, key: u64) -> Option<u64> {
+        BoundedMap::get(self, &key).copied()
+    }
+}
+
+impl Contender for schnellru::LruMap<u64, u64> {
+    const NAME: &'static str = "schnellru";
+    fn with_capacity(capacity: usize) -> Self {
+        schnellru::LruMap::new(schnellru::ByLength::new(capacity as u32))
+    }
+    #[inline]
+    fn get_or_insert(&mut self, key: u64) -> bool {
+        let mut hit = true;
+        self.get_or_insert(key, || {
+            hit = false;
+            key
+        });
+        hit
+    }
+    #[inline]
+    fn insert(&mut self, key: u64, value: u64) {
+        schnellru::LruMap::insert(self, key, value);
+    }
+    #[inline]
+    fn get(&mut self, key: u64) -> Option<u64> {
+        schnellru::LruMap::get(self, &key).copied()
+    }
+}
+
+impl Contender for lru::LruCache<u64, u64> {
+    const NAME: &'static str = "lru";
+    fn with_capacity(capacity: usize) -> Self {
+        lru::LruCache::new(NonZeroUsize::new(capacity).expect("capacity > 0"))
+    }
+    #[inline]
+    fn get_or_insert(&mut self, key: u64) -> bool {
+        let mut hit = true;
+        lru::LruCache::get_or_insert(self, key, || {
+            hit = false;
+            key
+        });
+        hit
+    }
+    #[inline]
+    fn insert(&mut self, key: u64, value: u64) {
+        self.put(key, value);
+    }
+    #[inline]
+    fn get(&mut self, key: u64) -> Option<u64> {
+        lru::LruCache::get(self, &key).copied()
+    }
+}
+
+impl Contender for hashlink::LruCache<u64, u64> {
+    const NAME: &'static str = "hashlink";
+    fn with_capacity(capacity: usize) -> Self {
+        hashlink::LruCache::new(capacity)
+    }
+    #[inline]
+    fn get_or_insert(&mut self, key: u64) -> bool {
+        if hashlink::LruCache::get(self, &key).is_some() {
+            return true;
+        }
+        hashlink::LruCache::insert(self, key, key);
+        false
+    }
+    #[inline]
+    fn insert(&mut self, key: u64, value: u64) {
+        hashlink::LruCache::insert(self, key, value);
+    }
+    #[inline]
+    fn get(&mut self, key: u64) -> Option<u64> {
+        hashlink::LruCache::get(self, &key).copied()
+    }
+}
+
+impl Contender for quick_cache::unsync::Cache<u64, u64> {
+    const NAME: &'static str = "quick_cache";
+    fn with_capacity(capacity: usize) -> Self {
+        quick_cache::unsync::Cache::new(capacity)
+    }
+    #[inline]
+    fn get_or_insert(&mut self, key: u64) -> bool {
+        let mut hit = true;
+        let _ = self.get_or_insert_with(&key, || {
+            hit = false;
+            Ok::<u64, ()>(key)
+        });
+        hit
+    }
+    #[inline]
+    fn insert(&mut self, key: u64, value: u64) {
+        quick_cache::unsync::Cache::insert(self, key, value);
+    }
+    #[inline]
+    fn get(&mut self, key: u64) -> Option<u64> {
+        quick_cache::unsync::Cache::get(self, &key).copied()
+    }
+}
+
+impl Contender for hashbrown::HashMap<u64, u64> {
+    const NAME: &'static str = "hashbrown (unbounded)";
+    fn with_capacity(_capacity: usize) -> Self {
+        hashbrown::HashMap::new()
+    }
+    #[inline]
+    fn get_or_insert(&mut self, key: u64) -> bool {
+        match self.entry(key) {
+            hashbrown::hash_map::Entry::Occupied(_) => true,
+            hashbrown::hash_map::Entry::Vacant(slot) => {
+                slot.insert(key);
+                false
+            }
+        }
+    }
+    #[inline]
+    fn insert(&mut self, key: u64, value: u64) {
+        hashbrown::HashMap::insert(self, key, value);
+    }
+    #[inline]
+    fn get(&mut self, key: u64) -> Option<u64> {
+        hashbrown::HashMap::get(self, &key).copied()
+    }
+}
+
+/// splitmix64: fast, fixed-seed, and a bijection, so it also scrambles keys.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// `len` keys drawn from Zipf(`s`) over `universe` ranks, each rank mapped
+/// to a scrambled u64 key (so no crate gains from sequential keys).
+fn zipf_trace(universe: usize, s: f64, len: usize, seed: u64) -> Vec<u64> {
+    let mut cdf = Vec::with_capacity(universe);
+    let mut total = 0.0;
+    for rank in 1..=universe {
+        total += 1.0 / (rank as f64).powf(s);
+        cdf.push(total);
+    }
+    (0..len as u64)
+        .map(|i| {
+            let u = (mix(seed ^ i) >> 11) as f64 / (1u64 << 53) as f64 * total;
+            let rank = cdf.partition_point(|&c| c < u).min(universe - 1);
+            mix(rank as u64)
+        })
+        .collect()
+}
+
+struct Sizes {
+    zipf_universe: usize,
+    zipf_ops: usize,
+    churn_inserts: u64,
+    resident_gets: usize,
+}
+
+struct Traces {
+    zipf: Vec<u64>,
+    resident: Vec<u64>,
+}
+
+struct Run {
+    zipf: Duration,
+    hit_ratio: f64,
+    churn: Duration,
+    bytes_per_entry: f64,
+    resident: Duration,
+}
+
+#[inline(never)]
+fn run<C: Contender>(sizes: &Sizes, traces: &Traces) -> Run {
+    // zipf get-or-insert
+    let mut map = C::with_capacity(CAPACITY);
+    let start = Instant::now();
+    let mut hits = 0usize;
+    for &key in &traces.zipf {
+        hits += usize::from(map.get_or_insert(black_box(key)));
+    }
+    let zipf = start.elapsed();
+    black_box(&mut map);
+    drop(map);
+
+    // churn: distinct inserts, then the bytes the full map holds
+    let before = live_bytes();
+    let mut map = C::with_capacity(CAPACITY);
+    let start = Instant::now();
+    for i in 0..sizes.churn_inserts {
+        map.insert(black_box(mix(i ^ 0xc0ffee)), i);
+    }
+    let churn = start.elapsed();
+    let held = live_bytes().saturating_sub(before);
+    let entries = (sizes.churn_inserts as usize).min(if C::NAME.starts_with("hashbrown") {
+        usize::MAX
+    } else {
+        CAPACITY
+    });
+    drop(map);
+
+    // resident gets
+    let mut map = C::with_capacity(CAPACITY);
+    for i in 0..CAPACITY as u64 {
+        map.insert(mix(i), i);
+    }
+    let start = Instant::now();
+    let mut sum = 0u64;
+    for &key in &traces.resident {
+        sum = sum.wrapping_add(map.get(black_box(key)).unwrap_or(0));
+    }
+    let resident = start.elapsed();
+    black_box(sum);
+
+    Run {
+        zipf,
+        hit_ratio: hits as f64 / traces.zipf.len() as f64,
+        churn,
+        bytes_per_entry: held as f64 / entries as f64,
+        resident,
+    }
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let mid = xs.len() / 2;
+    if xs.len() % 2 == 1 {
+        xs[mid]
+    } else {
+        (xs[mid - 1] + xs[mid]) / 2.0
+    }
+}
+
+struct Row {
+    name: &'static str,
+    zipf_mops: f64,
+    hit_ratio: f64,
+    churn_ns: f64,
+    bytes_per_entry: f64,
+    resident_mops: f64,
+}
+
+fn main() {
+    let quick = std::env::var_os("BENCH_QUICK").is_some();
+    let reps: usize = std::env::var("BENCH_REPS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5)
+        .max(1);
+    let scale = if quick { 10 } else { 1 };
+    let sizes = Sizes {
+        zipf_universe: 1_000_000,
+        zipf_ops: 10_000_000 / scale,
+        churn_inserts: 5_000_000 / scale as u64,
+        resident_gets: 10_000_000 / scale,
+    };
+    let traces = Traces {
+        zipf: zipf_trace(sizes.zipf_universe, 0.99, sizes.zipf_ops, 0x5eed),
+        resident: (0..sizes.resident_gets as u64)
+            .map(|i| mix(mix(i ^ 0xbeef) % CAPACITY as u64))
+            .collect(),
+    };
+
+    type Runner = fn(&Sizes, &Traces) -> Run;
+    let contenders: [(&str, Runner); 6] = [
+        ("leakless", run::<BoundedMap<u64, u64>>),
+        ("schnellru", run::<schnellru::LruMap<u64, u64>>),
+        ("lru", run::<lru::LruCache<u64, u64>>),
+        ("hashlink", run::<hashlink::LruCache<u64, u64>>),
+        ("quick_cache", run::<quick_cache::unsync::Cache<u64, u64>>),
+        ("hashbrown (unbounded)", run::<hashbrown::HashMap<u64, u64>>),
+    ];
+    let mut runs: Vec<Vec<Run>> = contenders.iter().map(|_| Vec::new()).collect();
+    for rep in 0..reps {
+        eprintln!("repetition {}/{reps}", rep + 1);
+        for (i, (_, runner)) in contenders.iter().enumerate() {
+            runs[i].push(runner(&sizes, &traces));
+        }
+    }
+
+    let rows: Vec<Row> = contenders
+        .iter()
+        .zip(&runs)
+        .map(|((name, _), runs)| {
+            let med = |f: &dyn Fn(&Run) -> f64| median(runs.iter().map(f).collect());
+            Row {
+                name,
+                zipf_mops: med(&|r| sizes.zipf_ops as f64 / r.zipf.as_secs_f64() / 1e6),
+                hit_ratio: med(&|r| r.hit_ratio),
+                churn_ns: med(&|r| r.churn.as_nanos() as f64 / sizes.churn_inserts as f64),
+                bytes_per_entry: med(&|r| r.bytes_per_entry),
+                resident_mops: med(&|r| {
+                    sizes.resident_gets as f64 / r.resident.as_secs_f64() / 1e6
+                }),
+            }
+        })
+        .collect();
+    print_report(&rows, &sizes, reps, quick);
+}
+
+fn print_report(rows: &[Row], sizes: &Sizes, reps: usize, quick: bool) {
+    let by = |name: &str| rows.iter().find(|r| r.name == name).expect("contender ran");
+    let (ours, schnell, floor) = (by("leakless"), by("schnellru"), by("hashbrown (unbounded)"));
+
+    println!(
+        "u64 -> u64, capacity {CAPACITY}, median of {reps} run(s){}\n",
+        if quick {
+            " (BENCH_QUICK: 1/10 sizes)"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "| crate | zipf get-or-insert Mops/s | vs schnellru | hit ratio | churn ns/insert | vs schnellru | bytes/entry | resident get Mops/s | vs hashbrown |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        println!(
+            "| {} | {:.1} | {:.2}x | {:.1}% | {:.1} | {:.2}x | {:.1} | {:.1} | {:.2}x |",
+            r.name,
+            r.zipf_mops,
+            r.zipf_mops / schnell.zipf_mops,
+            100.0 * r.hit_ratio,
+            r.churn_ns,
+            r.churn_ns / schnell.churn_ns,
+            r.bytes_per_entry,
+            r.resident_mops,
+            r.resident_mops / floor.resident_mops,
+        );
+    }
+    println!(
+        "\nzipf: {} ops, Zipf(0.99) over {} keys; churn: {} distinct inserts \
+         (hashbrown keeps them all; its bytes/entry is at {} entries); resident: {} uniform gets.\n",
+        sizes.zipf_ops,
+        sizes.zipf_universe,
+        sizes.churn_inserts,
+        sizes.churn_inserts,
+        sizes.resident_gets
+    );
+
+    let target = |ok: bool, what: String| {
+        println!("- {} {what}", if ok { "PASS" } else { "MISS" });
+    };
+    println!("Targets:");
+    let zipf = ours.zipf_mops / schnell.zipf_mops;
+    target(
+        zipf >= 1.1,
+        format!("zipf throughput >= 1.1x schnellru: {zipf:.2}x"),
+    );
+    let churn = ours.churn_ns / schnell.churn_ns;
+    target(
+        churn <= 0.9,
+        format!("churn time <= 0.9x schnellru: {churn:.2}x"),
+    );
+    target(
+        ours.bytes_per_entry <= 40.0,
+        format!(
+            "<= 40 bytes per entry at capacity: {:.1}",
+            ours.bytes_per_entry
+        ),
+    );
+    let gets = ours.resident_mops / floor.resident_mops;
+    target(
+        gets >= 0.5,
+        format!("resident gets >= 0.5x hashbrown: {gets:.2}x"),
+    );
+}
