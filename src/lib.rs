@@ -27,7 +27,7 @@
 
 pub use leakless_collections::bounded;
 pub use leakless_collections::{
-    BoundedMap, DefaultHashBuilder, EvictionCause, Evictions, Footprint, Stats,
+    BoundedMap, Clock, DefaultHashBuilder, EvictionCause, Evictions, Footprint, ManualClock, Stats,
 };
 
 /// Paths the macros' generated code uses. Not part of the public API.

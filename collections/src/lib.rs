@@ -10,13 +10,16 @@
 #![warn(missing_docs)]
 
 pub mod bounded;
+mod clock;
 mod eviction;
+mod expiry;
 mod footprint;
 mod list;
 mod shrink;
 mod stats;
 
 pub use bounded::BoundedMap;
+pub use clock::{Clock, ManualClock};
 pub use eviction::EvictionCause;
 pub use footprint::Footprint;
 pub use hashbrown::DefaultHashBuilder;

@@ -12,7 +12,7 @@ use core::cell::Cell;
 pub(crate) const NIL: u32 = u32::MAX;
 
 /// The largest number of slots an index-linked slab can hold.
-pub(crate) const MAX_SLOTS: usize = (NIL - 1) as usize;
+pub(crate) const MAX_SLOTS: usize = (NIL - 512) as usize;
 
 /// One entry's place in one list.
 #[derive(Clone, Debug)]

@@ -3,11 +3,14 @@
 
 use core::marker::PhantomData;
 use std::sync::Arc;
+use std::time::Duration;
 
 use hashbrown::DefaultHashBuilder;
 
 use super::BoundedMap;
+use crate::clock::Clock;
 use crate::eviction::Listener;
+use crate::expiry::Expiry;
 use crate::EvictionCause;
 
 use super::Weigher;
@@ -26,7 +29,7 @@ pub struct HasBound(());
 #[diagnostic::on_unimplemented(
     message = "a `BoundedMap` needs a bound before `build`: without one it would grow forever",
     label = "no bound set before this `build`",
-    note = "call `.capacity(n)` or `.max_weight(n)` before `.build()`"
+    note = "call `.capacity(n)`, `.max_weight(n)`, `.ttl(d)` or `.tti(d)` before `.build()`"
 )]
 pub trait Bounded: sealed::Sealed {}
 impl Bounded for HasBound {}
@@ -37,9 +40,10 @@ mod sealed {
 }
 
 /// Configures a [`BoundedMap`]: its count bound, weight bound and weigher,
-/// eviction listener and hasher.
+/// time bounds (TTL, TTI) and clock, eviction listener and hasher.
 ///
-/// `build` exists only once a bound is set (`capacity` or `max_weight`);
+/// `build` exists only once a bound is set (`capacity`, `max_weight`, `ttl`
+/// or `tti`);
 /// calling it earlier is a compile error that says so.
 ///
 /// # Examples
@@ -77,6 +81,9 @@ pub struct Builder<K, V, S = DefaultHashBuilder, B = NoBound> {
     max_weight: Option<u64>,
     weigher: Option<Weigher<K, V>>,
     listener: Option<Listener<K, V>>,
+    ttl: Option<Duration>,
+    tti: Option<Duration>,
+    clock: Option<Clock>,
     hasher: S,
     state: PhantomData<fn() -> B>,
 }
@@ -88,6 +95,9 @@ impl<K, V> Builder<K, V> {
             max_weight: None,
             weigher: None,
             listener: None,
+            ttl: None,
+            tti: None,
+            clock: None,
             hasher: DefaultHashBuilder::default(),
             state: PhantomData,
         }
@@ -101,6 +111,9 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             max_weight: self.max_weight,
             weigher: self.weigher,
             listener: self.listener,
+            ttl: self.ttl,
+            tti: self.tti,
+            clock: self.clock,
             hasher: self.hasher,
             state: PhantomData,
         }
@@ -194,6 +207,97 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         self
     }
 
+    /// Entries expire `ttl` after they were last written (inserted or
+    /// replaced); reads do not extend it. A time bound on its own is a valid
+    /// bound: a map with only a TTL holds what was written in the last
+    /// `ttl`.
+    ///
+    /// An expired entry is invisible at once (no lookup, iteration or
+    /// `entry` returns it), and is purged a few at a time by every call that
+    /// takes `&mut self`, or all at once by
+    /// [`purge_expired`](BoundedMap::purge_expired); it goes to the listener
+    /// with cause [`Expired`](crate::EvictionCause::Expired).
+    /// `Duration::ZERO` expires every write at once (it is never stored);
+    /// `Duration::MAX` never expires. *O*(1) per write: a write-order queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use leakless::{BoundedMap, ManualClock};
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut m = BoundedMap::builder()
+    ///     .ttl(Duration::from_secs(60))
+    ///     .clock(clock.clone())
+    ///     .build();
+    /// m.insert("token", 7);
+    /// clock.advance(Duration::from_secs(59));
+    /// assert_eq!(m.get("token"), Some(&7)); // a read does not extend a TTL
+    /// clock.advance(Duration::from_secs(1));
+    /// assert_eq!(m.get("token"), None);
+    /// ```
+    pub fn ttl(mut self, ttl: Duration) -> Builder<K, V, S, HasBound> {
+        self.ttl = Some(ttl);
+        self.with_state()
+    }
+
+    /// Entries expire `tti` after they were last used: written, or read by
+    /// a call that counts as a use (`get`, `get_mut`, `get_key_value`,
+    /// `entry`, `get_or_insert_with`; not `peek`, `contains_key` or
+    /// iteration, which do not touch recency either). With
+    /// [`ttl`](Self::ttl) too, an entry expires at whichever comes first.
+    /// `Duration::ZERO` and `Duration::MAX` mean what they do for `ttl`.
+    /// *O*(1) per use: the recency list is the access order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use leakless::{BoundedMap, ManualClock};
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut m = BoundedMap::builder()
+    ///     .tti(Duration::from_secs(10))
+    ///     .clock(clock.clone())
+    ///     .build();
+    /// m.insert("session", 1);
+    /// for _ in 0..5 {
+    ///     clock.advance(Duration::from_secs(9));
+    ///     assert_eq!(m.get("session"), Some(&1)); // each use restarts it
+    /// }
+    /// clock.advance(Duration::from_secs(10));
+    /// assert_eq!(m.get("session"), None);
+    /// ```
+    pub fn tti(mut self, tti: Duration) -> Builder<K, V, S, HasBound> {
+        self.tti = Some(tti);
+        self.with_state()
+    }
+
+    /// The time source for expiry: a [`ManualClock`](crate::ManualClock)
+    /// in tests, [`Clock::precise`] for exact deadlines, or the default
+    /// [`Clock::coarse`] (millisecond resolution, one atomic load a read).
+    /// A map without a time bound never reads its clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use leakless::{BoundedMap, ManualClock};
+    ///
+    /// let clock = ManualClock::new();
+    /// let m: BoundedMap<u64, u64> = BoundedMap::builder()
+    ///     .capacity(100)
+    ///     .ttl(Duration::from_secs(1))
+    ///     .clock(clock.clone())
+    ///     .build();
+    /// # drop(m);
+    /// ```
+    pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
+        self.clock = Some(clock.into());
+        self
+    }
+
     /// Hashes keys with `hasher` instead of the default (randomly seeded,
     /// HashDoS-resistant) one.
     ///
@@ -214,6 +318,9 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             max_weight: self.max_weight,
             weigher: self.weigher,
             listener: self.listener,
+            ttl: self.ttl,
+            tti: self.tti,
+            clock: self.clock,
             hasher,
             state: PhantomData,
         }
@@ -237,6 +344,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             self.max_weight,
             self.weigher,
             self.listener,
+            Expiry::new(self.ttl, self.tti, self.clock),
             self.hasher,
         )
     }

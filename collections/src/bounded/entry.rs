@@ -59,6 +59,7 @@ pub struct OccupiedEntry<'a, K, V, S> {
     pub(super) map: &'a mut BoundedMap<K, V, S>,
     pub(super) index: u32,
     pub(super) hash: u64,
+    pub(super) now: u64,
 }
 
 /// An absent key of a [`BoundedMap`]; see [`Entry`].
@@ -80,6 +81,7 @@ pub struct VacantEntry<'a, K, V, S> {
     pub(super) map: &'a mut BoundedMap<K, V, S>,
     pub(super) key: K,
     pub(super) hash: u64,
+    pub(super) now: u64,
 }
 
 impl<'a, K: Hash + Eq, V, S: BuildHasher> Entry<'a, K, V, S> {
@@ -282,19 +284,8 @@ impl<'a, K: Hash + Eq, V, S: BuildHasher> OccupiedEntry<'a, K, V, S> {
     /// assert_eq!(m[&"a"], 2);
     /// ```
     pub fn insert(self, value: V) -> V {
-        let map = self.map;
-        let key = &map.slots[self.index as usize].key;
-        let weight = map.weigh(key, &value);
-        let old = if map.admits(weight) {
-            map.replace_at(self.index, value, weight).0
-        } else {
-            let (k, old) = map.remove_at(self.index, self.hash);
-            map.evict(k, value, crate::EvictionCause::Size);
-            map.maybe_shrink();
-            old
-        };
-        map.deliver();
-        old
+        self.map
+            .replace_occupied(self.index, self.hash, value, self.now)
     }
 
     /// Removes the entry and returns its value (to the caller, not the
@@ -388,7 +379,7 @@ impl<'a, K: Hash + Eq, V, S: BuildHasher> VacantEntry<'a, K, V, S> {
     /// assert_eq!(m[&"a"], 2);
     /// ```
     pub fn insert(self, value: V) -> &'a mut V {
-        self.map.insert_vacant(self.hash, self.key, value)
+        self.map.insert_vacant(self.hash, self.key, value, self.now)
     }
 }
 

@@ -4,6 +4,7 @@ use core::iter::FusedIterator;
 use core::marker::PhantomData;
 
 use super::Slot;
+use crate::expiry::Expiry;
 use crate::list::{List, NIL};
 
 /// Borrowing iterator over `(&K, &V)`, most recent first; from
@@ -24,16 +25,37 @@ pub struct Iter<'a, K, V> {
     front: u32,
     back: u32,
     remaining: usize,
+    /// Set when some entries have expired: they are skipped.
+    expired: Option<(&'a Expiry, u64)>,
 }
 
 impl<'a, K, V> Iter<'a, K, V> {
-    pub(super) fn new(slots: &'a [Slot<K, V>], order: &List) -> Self {
+    pub(super) fn new(slots: &'a [Slot<K, V>], order: &List, expiry: &'a Expiry) -> Self {
+        let mut remaining = slots.len();
+        let mut expired = None;
+        if expiry.active() {
+            let now = expiry.now();
+            let dead = (0..slots.len() as u32)
+                .filter(|&i| expiry.is_expired(i, now))
+                .count();
+            if dead > 0 {
+                remaining -= dead;
+                expired = Some((expiry, now));
+            }
+        }
         Iter {
             slots,
             front: order.head(),
             back: order.tail(),
-            remaining: slots.len(),
+            remaining,
+            expired,
         }
+    }
+
+    #[inline]
+    fn is_expired(&self, i: u32) -> bool {
+        self.expired
+            .is_some_and(|(expiry, now)| expiry.is_expired(i, now))
     }
 }
 
@@ -51,10 +73,15 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
         if self.remaining == 0 {
             return None;
         }
-        self.remaining -= 1;
-        let slot = &self.slots[self.front as usize];
-        self.front = slot.link.next();
-        Some((&slot.key, &slot.value))
+        loop {
+            let i = self.front;
+            let slot = &self.slots[i as usize];
+            self.front = slot.link.next();
+            if !self.is_expired(i) {
+                self.remaining -= 1;
+                return Some((&slot.key, &slot.value));
+            }
+        }
     }
 
     #[inline]
@@ -69,11 +96,16 @@ impl<K, V> DoubleEndedIterator for Iter<'_, K, V> {
         if self.remaining == 0 {
             return None;
         }
-        self.remaining -= 1;
-        let slot = &self.slots[self.back as usize];
-        self.back = slot.link.prev();
-        debug_assert!(self.remaining == 0 || self.back != NIL);
-        Some((&slot.key, &slot.value))
+        loop {
+            let i = self.back;
+            let slot = &self.slots[i as usize];
+            self.back = slot.link.prev();
+            if !self.is_expired(i) {
+                self.remaining -= 1;
+                debug_assert!(self.remaining == 0 || self.back != NIL);
+                return Some((&slot.key, &slot.value));
+            }
+        }
     }
 }
 

@@ -21,10 +21,12 @@ use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::mem;
 use std::sync::Arc;
+use std::time::Duration;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::eviction::Listener;
+use crate::expiry::Expiry;
 use crate::list::{Link, Links, List, MAX_SLOTS, NIL};
 use crate::shrink;
 use crate::stats::Evictions;
@@ -103,15 +105,31 @@ pub struct BoundedMap<K, V, S = DefaultHashBuilder> {
     total_weight: u64,
     weigher: Option<Weigher<K, V>>,
     listener: Option<Listener<K, V>>,
+    /// Deadlines, TTI and the clock; inert until the map has a time bound.
+    expiry: Expiry,
     /// Evicted entries waiting for the listener until the map is consistent.
     pending: Vec<(K, V, EvictionCause)>,
-    /// A value `entry`/`get_or_insert_with` could not admit but must lend out.
-    parked: Option<(K, V)>,
+    /// A value `entry`/`get_or_insert_with` could not admit (or that
+    /// expired at once) but must lend out, and why it will go.
+    parked: Option<(K, V, EvictionCause)>,
     hits: Cell<u64>,
     misses: Cell<u64>,
     inserts: u64,
     updates: u64,
     evictions: Evictions,
+}
+
+/// Expired entries every `&mut self` call purges (when that many are due):
+/// more than the one entry a call can add, so a backlog always shrinks.
+const PURGE_PER_CALL: usize = 4;
+
+/// When a write happens and when it will expire.
+#[derive(Clone, Copy)]
+struct WriteTime {
+    now: u64,
+    deadline: u64,
+    /// A per-entry TTL (filed in the timer wheel), not the map's own.
+    per_entry: bool,
 }
 
 /// The table's rehash function: hashes the key of the slot an index names.
@@ -181,7 +199,14 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// assert_eq!(m.get("k"), Some(&1));
     /// ```
     pub fn with_hasher(capacity: usize, hasher: S) -> Self {
-        Self::from_parts(capacity, None, None, None, hasher)
+        Self::from_parts(
+            capacity,
+            None,
+            None,
+            None,
+            Expiry::new(None, None, None),
+            hasher,
+        )
     }
 
     pub(crate) fn from_parts(
@@ -189,6 +214,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
         max_weight: Option<u64>,
         weigher: Option<Weigher<K, V>>,
         listener: Option<Listener<K, V>>,
+        expiry: Expiry,
         hasher: S,
     ) -> Self {
         BoundedMap {
@@ -203,6 +229,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
             total_weight: 0,
             weigher,
             listener,
+            expiry,
             pending: Vec::new(),
             parked: None,
             hits: Cell::new(0),
@@ -213,8 +240,15 @@ impl<K, V, S> BoundedMap<K, V, S> {
         }
     }
 
-    /// Live entries. Never more than [`capacity`](Self::capacity); a value
+    /// Entries stored. Never more than [`capacity`](Self::capacity); a value
     /// parked by the Entry API is not counted.
+    ///
+    /// With a time bound, `len` counts the entries stored, which includes
+    /// entries that have expired but not been purged yet: they are invisible
+    /// to every lookup and iterator, and every `&mut self` call purges a few
+    /// of them (more than it can add), so they cannot pile up. For the exact
+    /// count of live entries, call [`purge_expired`](Self::purge_expired)
+    /// first. The bound holds either way: `len() <= capacity()`.
     ///
     /// *O*(1).
     ///
@@ -270,6 +304,41 @@ impl<K, V, S> BoundedMap<K, V, S> {
     #[inline]
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// The map's TTL (expire after write), if it has one.
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use leakless::BoundedMap;
+    ///
+    /// let m: BoundedMap<u64, u64> = BoundedMap::builder().ttl(Duration::from_secs(5)).build();
+    /// assert_eq!(m.ttl(), Some(Duration::from_secs(5)));
+    /// assert_eq!(m.tti(), None);
+    /// ```
+    pub fn ttl(&self) -> Option<Duration> {
+        self.expiry.ttl()
+    }
+
+    /// The map's TTI (expire after last use), if it has one.
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use leakless::BoundedMap;
+    ///
+    /// let m: BoundedMap<u64, u64> = BoundedMap::builder().tti(Duration::from_secs(5)).build();
+    /// assert_eq!(m.tti(), Some(Duration::from_secs(5)));
+    /// ```
+    pub fn tti(&self) -> Option<Duration> {
+        self.expiry.tti()
     }
 
     /// The weight bound, if one was set (`max_weight(u64::MAX)` is no bound).
@@ -336,6 +405,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
         self.table.allocation_size()
             + self.slots.capacity() * mem::size_of::<Slot<K, V>>()
             + self.weights.capacity() * mem::size_of::<u64>()
+            + self.expiry.heap_bytes()
             + self.pending.capacity() * mem::size_of::<(K, V, EvictionCause)>()
     }
 
@@ -384,7 +454,11 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// assert_eq!(m.peek_lru(), Some((&1, &"a")));
     /// ```
     pub fn peek_lru(&self) -> Option<(&K, &V)> {
-        let t = self.order.tail();
+        let now = self.expiry.now();
+        let mut t = self.order.tail();
+        while t != NIL && self.expiry.is_expired(t, now) {
+            t = self.slots[t as usize].link.prev();
+        }
         (t != NIL).then(|| {
             let s = &self.slots[t as usize];
             (&s.key, &s.value)
@@ -408,7 +482,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// assert_eq!(m.iter().next_back(), Some((&1, &'a')));
     /// ```
     pub fn iter(&self) -> Iter<'_, K, V> {
-        Iter::new(&self.slots, &self.order)
+        Iter::new(&self.slots, &self.order, &self.expiry)
     }
 
     /// An iterator over the keys, most recent first.
@@ -468,6 +542,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// ```
     pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
         self.unpark();
+        self.drop_expired();
         self.deliver();
         self.lay_out_in_order();
         IterMut {
@@ -520,10 +595,79 @@ impl<K, V, S> BoundedMap<K, V, S> {
         }
     }
 
+    /// Removes the entries whose `fate` is a cause, handing them to the
+    /// eviction machinery least recent first; the rest keep their order.
+    /// The slab must be laid out in order. Runs no user code but drops.
+    /// *O*(`len`).
+    fn compact(&mut self, fate: &[Option<EvictionCause>]) {
+        debug_assert_eq!(fate.len(), self.slots.len());
+        let kept = fate.iter().filter(|f| f.is_none()).count();
+        if kept == self.slots.len() {
+            return;
+        }
+        let mut new_index = Vec::with_capacity(fate.len());
+        let mut next = 0u32;
+        for f in fate {
+            new_index.push(if f.is_none() { next } else { NIL });
+            next += u32::from(f.is_none());
+        }
+        self.table.retain(|i| {
+            *i = new_index[*i as usize];
+            *i != NIL
+        });
+        if self.weighted {
+            let mut f = fate.iter();
+            let mut removed_weight = 0;
+            self.weights.retain(|w| {
+                let keep = f.next().is_some_and(Option::is_none);
+                removed_weight += if keep { 0 } else { *w };
+                keep
+            });
+            self.total_weight -= removed_weight;
+        }
+        self.expiry.retain(&new_index);
+        let mut f = fate.iter();
+        let removed: Vec<Slot<K, V>> = self
+            .slots
+            .extract_if(.., |_| f.next().is_some_and(Option::is_some))
+            .collect();
+        self.order.link_in_index_order(&self.slots[..], kept);
+        let causes = fate.iter().filter_map(|f| *f);
+        let gone: Vec<_> = removed.into_iter().zip(causes).collect();
+        for (slot, cause) in gone.into_iter().rev() {
+            self.evict(slot.key, slot.value, cause);
+        }
+    }
+
+    /// Removes every expired entry (cause `Expired`) without hashing, for
+    /// the calls that are *O*(`len`) anyway. Returns how many.
+    fn drop_expired(&mut self) -> usize {
+        if !self.expiry.active() {
+            return 0;
+        }
+        let now = self.expiry.now();
+        let len = self.slots.len() as u32;
+        let expired = (0..len).filter(|&i| self.expiry.is_expired(i, now)).count();
+        if expired == 0 {
+            return 0;
+        }
+        self.lay_out_in_order();
+        let fate: Vec<Option<EvictionCause>> = (0..len)
+            .map(|i| {
+                self.expiry
+                    .is_expired(i, now)
+                    .then_some(EvictionCause::Expired)
+            })
+            .collect();
+        self.compact(&fate);
+        expired
+    }
+
     /// Takes every entry out, most recent first, leaving the map empty with
-    /// its allocations released.
+    /// its allocations released. Expired entries go to the listener instead.
     fn take_all(&mut self) -> IntoIter<K, V> {
         self.unpark();
+        self.drop_expired();
         self.deliver();
         self.lay_out_in_order();
         let slots = mem::take(&mut self.slots);
@@ -531,6 +675,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
         self.weights = Vec::new();
         self.total_weight = 0;
         self.order.clear();
+        self.expiry.reset();
         IntoIter {
             inner: slots.into_iter(),
         }
@@ -545,6 +690,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
         if in_order {
             return;
         }
+        self.expiry.permute(&rank);
         for i in self.table.iter_mut() {
             *i = rank[*i as usize];
         }
@@ -607,15 +753,15 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// until the next `&mut self` call, which is now.
     #[inline]
     fn unpark(&mut self) {
-        if let Some((k, v)) = self.parked.take() {
-            self.evict(k, v, EvictionCause::Size);
+        if let Some((k, v, cause)) = self.parked.take() {
+            self.evict(k, v, cause);
         }
     }
 
     /// Parks a value the bound cannot admit and lends it out.
-    fn park(&mut self, key: K, value: V) -> &mut V {
+    fn park(&mut self, key: K, value: V, cause: EvictionCause) -> &mut V {
         debug_assert!(self.parked.is_none());
-        &mut self.parked.insert((key, value)).1
+        &mut self.parked.insert((key, value, cause)).1
     }
 
     /// Gives memory back after removals (see `shrink`).
@@ -627,6 +773,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
         let len = self.slots.len();
         if let Some(room) = shrink::shrunk(len, self.slots.capacity()) {
             self.slots.shrink_to(room);
+            self.expiry.shrink_to(room);
             if self.weighted {
                 self.weights.shrink_to(room);
             }
@@ -668,6 +815,17 @@ where
         self.order.move_to_front(&self.slots[..], i);
     }
 
+    /// `find`, but an expired entry is not there.
+    #[inline]
+    fn find_live<Q>(&self, hash: u64, q: &Q, now: u64) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        self.find(hash, q)
+            .filter(|&i| !self.expiry.is_expired(i, now))
+    }
+
     /// Looks `q` up as a use, counting the hit or miss.
     #[inline]
     fn lookup<Q>(&self, q: &Q) -> Option<u32>
@@ -675,15 +833,115 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let found = self.find(self.hash(q), q);
+        self.lookup_hashed(self.hash(q), q, self.expiry.now())
+    }
+
+    /// `lookup` with the hash and the time already known.
+    #[inline]
+    fn lookup_hashed<Q>(&self, hash: u64, q: &Q, now: u64) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let found = self.find_live(hash, q, now);
         match found {
             Some(i) => {
                 self.hits.set(self.hits.get() + 1);
                 self.touch(i);
+                self.expiry.on_read(i, now);
             }
             None => self.misses.set(self.misses.get() + 1),
         }
         found
+    }
+
+    /// What every `&mut self` call does first: hand a parked value to the
+    /// eviction queue, read the clock, and purge a few expired entries, so
+    /// expired entries cannot pile up however the map is used. Returns the
+    /// time the call runs at.
+    #[inline]
+    fn begin(&mut self) -> u64 {
+        self.unpark();
+        if !self.expiry.active() {
+            return 0;
+        }
+        let now = self.expiry.now();
+        self.purge_due(now, PURGE_PER_CALL);
+        now
+    }
+
+    /// Removes up to `budget` expired entries, cause `Expired`. Returns how
+    /// many. *O*(1) amortized per entry.
+    fn purge_due(&mut self, now: u64, budget: usize) -> usize {
+        let mut purged = 0;
+        while purged < budget {
+            let Some(i) = self.expiry.next_due(now, self.order.tail()) else {
+                break;
+            };
+            let hash = self.hash(&self.slots[i as usize].key);
+            let (k, v) = self.remove_at(i, hash);
+            self.evict(k, v, EvictionCause::Expired);
+            purged += 1;
+        }
+        if purged > 0 {
+            self.maybe_shrink();
+        }
+        purged
+    }
+
+    /// Removes every entry that has expired, handing each to the eviction
+    /// listener with cause [`EvictionCause::Expired`], and returns how many.
+    /// For idle-time cleanup and for an exact [`len`](Self::len): expired
+    /// entries are invisible from the moment they expire, and every call
+    /// that takes `&mut self` purges a few, but only this purges them all.
+    ///
+    /// *O*(expired) amortized, plus the entries of the timer wheel's current
+    /// one-second bucket when per-entry TTLs are in use; *O*(`len`) on a map
+    /// whose [`ManualClock`](crate::ManualClock) was ever turned back (the
+    /// real clocks never go back). A map without a time bound returns 0 at
+    /// once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use leakless::{BoundedMap, ManualClock};
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut m = BoundedMap::builder()
+    ///     .ttl(Duration::from_secs(1))
+    ///     .clock(clock.clone())
+    ///     .build();
+    /// m.extend((0..100).map(|i| (i, i)));
+    /// clock.advance(Duration::from_secs(1));
+    /// assert_eq!(m.len(), 100); // expired, invisible, not yet purged
+    /// assert_eq!(m.purge_expired(), 100);
+    /// assert_eq!(m.len(), 0);
+    /// ```
+    pub fn purge_expired(&mut self) -> usize {
+        self.unpark();
+        let mut purged = 0;
+        if self.expiry.active() {
+            let now = self.expiry.now();
+            self.expiry.sweep(now);
+            purged = self.purge_due(now, usize::MAX);
+            if self.expiry.disordered() {
+                purged += self.drop_expired();
+            }
+        }
+        self.deliver();
+        purged
+    }
+
+    /// The cause an entry at slot `i` leaves by when the bound needs room:
+    /// `Expired` if it has, `Size` otherwise.
+    #[inline]
+    fn eviction_cause(&self, i: u32, now: u64) -> EvictionCause {
+        if self.expiry.is_expired(i, now) {
+            EvictionCause::Expired
+        } else {
+            EvictionCause::Size
+        }
     }
 
     #[inline]
@@ -709,6 +967,7 @@ where
             Err(_) => unreachable!("slot {i} is missing from the table"),
         }
         self.order.unlink(&self.slots[..], i);
+        self.expiry.swap_remove(i);
         if let Some(h) = moved_hash {
             if let Some(bucket) = self.table.find_mut(h, |&j| j == last) {
                 *bucket = i;
@@ -724,12 +983,14 @@ where
         (slot.key, slot.value)
     }
 
-    /// Evicts the least recent entry for `cause`. Returns false when empty.
-    fn evict_lru(&mut self, cause: EvictionCause) -> bool {
+    /// Evicts the least recent entry to make room (cause `Size`, or
+    /// `Expired` if it has). Returns false when empty.
+    fn evict_lru(&mut self, now: u64) -> bool {
         let t = self.order.tail();
         if t == NIL {
             return false;
         }
+        let cause = self.eviction_cause(t, now);
         let hash = self.hash(&self.slots[t as usize].key);
         let (k, v) = self.remove_at(t, hash);
         self.evict(k, v, cause);
@@ -737,9 +998,9 @@ where
     }
 
     /// Evicts from the tail until `weight` more fits under `max_weight`.
-    fn make_room_for(&mut self, weight: u64) {
+    fn make_room_for(&mut self, weight: u64, now: u64) {
         while self.weighted && self.max_weight - self.total_weight < weight {
-            if !self.evict_lru(EvictionCause::Size) {
+            if !self.evict_lru(now) {
                 break;
             }
         }
@@ -747,16 +1008,17 @@ where
 
     /// Stores an absent key whose weight the bound admits, as the most recent
     /// entry, evicting what it must. Returns its slot.
-    fn insert_new(&mut self, hash: u64, key: K, value: V, weight: u64) -> u32 {
+    fn insert_new(&mut self, hash: u64, key: K, value: V, weight: u64, time: WriteTime) -> u32 {
         debug_assert!(self.admits(weight));
         // Room first: growing the table rehashes (user code), so it happens
         // while nothing has changed yet.
         self.table.reserve(1, rehasher(&self.hasher, &self.slots));
-        self.make_room_for(weight);
+        self.make_room_for(weight, time.now);
         let bound = self.slot_bound();
         let i = if self.slots.len() >= bound {
             // Full: reuse the least recent slot in place.
             let t = self.order.tail();
+            let cause = self.eviction_cause(t, time.now);
             let old_hash = self.hash(&self.slots[t as usize].key);
             if let Ok(bucket) = self.table.find_entry(old_hash, |&j| j == t) {
                 bucket.remove();
@@ -771,13 +1033,14 @@ where
             self.order.move_to_front(&self.slots[..], t);
             self.table
                 .insert_unique(hash, t, rehasher(&self.hasher, &self.slots));
-            self.evict(old_key, old_value, EvictionCause::Size);
+            self.evict(old_key, old_value, cause);
             t
         } else {
             let len = self.slots.len();
             if len == self.slots.capacity() {
                 let room = shrink::grown(len, bound);
                 self.slots.reserve_exact(room - len);
+                self.expiry.reserve_exact(room - len);
                 if self.weighted {
                     self.weights.reserve_exact(room - len);
                 }
@@ -787,6 +1050,7 @@ where
                 value,
                 link: Link::detached(),
             });
+            self.expiry.push(time.now);
             if self.weighted {
                 self.weights.push(weight);
                 self.total_weight += weight;
@@ -808,51 +1072,96 @@ where
             }
             i
         };
+        self.expiry
+            .on_write(i, time.now, time.deadline, time.per_entry);
         self.inserts += 1;
         i
     }
 
-    /// Replaces the value in slot `i` as a use; returns the old value and the
-    /// slot's (possibly new) index.
-    fn replace_at(&mut self, i: u32, value: V, weight: u64) -> (V, u32) {
+    /// Replaces the value in slot `i` as a use and a write; returns the old
+    /// value and the slot's (possibly new) index.
+    fn replace_at(&mut self, i: u32, value: V, weight: u64, time: WriteTime) -> (V, u32) {
         self.touch(i);
         let old = mem::replace(&mut self.slots[i as usize].value, value);
         self.updates += 1;
-        if !self.weighted {
-            return (old, i);
-        }
-        // Take the entry's old weight out, make room for the new one (the
-        // entry is at the head, so eviction from the tail never reaches it
-        // while anything else is left), then put the new weight in.
-        self.total_weight -= mem::replace(&mut self.weights[i as usize], 0);
-        self.make_room_for(weight);
-        let i = self.order.head();
-        self.weights[i as usize] = weight;
-        self.total_weight += weight;
+        let i = if self.weighted {
+            // Take the entry's old weight out, make room for the new one (the
+            // entry is at the head, so eviction from the tail never reaches
+            // it while anything else is left), then put the new weight in.
+            self.total_weight -= mem::replace(&mut self.weights[i as usize], 0);
+            self.make_room_for(weight, time.now);
+            let i = self.order.head();
+            self.weights[i as usize] = weight;
+            self.total_weight += weight;
+            i
+        } else {
+            i
+        };
+        self.expiry
+            .on_write(i, time.now, time.deadline, time.per_entry);
         (old, i)
     }
 
+    /// When a write at `now` expires: after `ttl` (a per-entry TTL) or the
+    /// map's own TTL.
+    #[inline]
+    fn write_time(&self, now: u64, ttl: Option<Duration>) -> WriteTime {
+        WriteTime {
+            now,
+            deadline: self.expiry.write_deadline(now, ttl),
+            per_entry: ttl.is_some(),
+        }
+    }
+
+    /// Why a value cannot be stored, if it cannot: too heavy (or capacity 0),
+    /// or expired the moment it is written.
+    #[inline]
+    fn refusal(&self, weight: u64, time: &WriteTime) -> Option<EvictionCause> {
+        if !self.admits(weight) {
+            Some(EvictionCause::Size)
+        } else if self.expiry.born_expired(time.now, time.deadline) {
+            Some(EvictionCause::Expired)
+        } else {
+            None
+        }
+    }
+
+    /// Removes slot `i` if it has expired (cause `Expired`); true if it did.
+    fn remove_if_expired(&mut self, i: u32, hash: u64, now: u64) -> bool {
+        if !self.expiry.is_expired(i, now) {
+            return false;
+        }
+        let (k, v) = self.remove_at(i, hash);
+        self.evict(k, v, EvictionCause::Expired);
+        true
+    }
+
     /// `insert`, handing back the unused key with the old value.
-    fn insert_inner(&mut self, key: K, value: V) -> Option<(K, V)> {
-        self.unpark();
+    fn insert_inner(&mut self, key: K, value: V, ttl: Option<Duration>) -> Option<(K, V)> {
+        let now = self.begin();
         let hash = self.hash(&key);
         let weight = self.weigh(&key, &value);
-        let result = match self.find(hash, &key) {
-            Some(i) if self.admits(weight) => Some((key, self.replace_at(i, value, weight).0)),
-            Some(i) => {
-                // The new value can never fit: the key leaves the map rather
+        let time = self.write_time(now, ttl);
+        let refusal = self.refusal(weight, &time);
+        let found = self
+            .find(hash, &key)
+            .filter(|&i| !self.remove_if_expired(i, hash, now));
+        let result = match (found, refusal) {
+            (Some(i), None) => Some((key, self.replace_at(i, value, weight, time).0)),
+            (Some(i), Some(cause)) => {
+                // The new value cannot be kept: the key leaves the map rather
                 // than keep a value the caller meant to replace.
                 let old = self.remove_at(i, hash);
-                self.evict(key, value, EvictionCause::Size);
+                self.evict(key, value, cause);
                 self.maybe_shrink();
                 Some(old)
             }
-            None if self.admits(weight) => {
-                self.insert_new(hash, key, value, weight);
+            (None, None) => {
+                self.insert_new(hash, key, value, weight, time);
                 None
             }
-            None => {
-                self.evict(key, value, EvictionCause::Size);
+            (None, Some(cause)) => {
+                self.evict(key, value, cause);
                 None
             }
         };
@@ -884,7 +1193,39 @@ where
     /// assert_eq!(m[&37], "b");
     /// ```
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        self.insert_inner(key, value).map(|(_, v)| v)
+        self.insert_inner(key, value, None).map(|(_, v)| v)
+    }
+
+    /// [`insert`](Self::insert) with an expiry of its own: the entry expires
+    /// `ttl` from now, instead of after the map's TTL (a TTI still applies;
+    /// whichever comes first wins). A later `insert` of the key goes back to
+    /// the map's TTL (or none). Works on any map: the first call starts the
+    /// map's clock (the default [`Clock::coarse`](crate::Clock::coarse) unless the builder set
+    /// one).
+    ///
+    /// `Duration::ZERO` expires the value at once (it is never stored: it
+    /// goes to the listener with cause `Expired`, and a present key's old
+    /// value is removed and returned); `Duration::MAX` never expires.
+    ///
+    /// *O*(1) amortized: deadlines live in a hierarchical timer wheel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use leakless::{BoundedMap, ManualClock};
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut m = BoundedMap::builder().capacity(100).clock(clock.clone()).build();
+    /// m.insert_with_ttl("otp", 123_456, Duration::from_secs(30));
+    /// m.insert("name", 1); // no TTL: stays
+    /// clock.advance(Duration::from_secs(30));
+    /// assert_eq!(m.get("otp"), None);
+    /// assert_eq!(m.get("name"), Some(&1));
+    /// ```
+    pub fn insert_with_ttl(&mut self, key: K, value: V, ttl: Duration) -> Option<V> {
+        self.expiry.activate(self.slots.len());
+        self.insert_inner(key, value, Some(ttl)).map(|(_, v)| v)
     }
 
     /// Returns a reference to the value of `key`, as a use (the entry becomes
@@ -960,9 +1301,10 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.unpark();
+        let now = self.begin();
         self.deliver();
-        self.lookup(key).map(|i| &mut self.slots[i as usize].value)
+        self.lookup_hashed(self.hash(key), key, now)
+            .map(|i| &mut self.slots[i as usize].value)
     }
 
     /// Returns a reference to the value of `key` without counting a use.
@@ -987,7 +1329,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.find(self.hash(key), key)
+        self.find_live(self.hash(key), key, self.expiry.now())
             .map(|i| &self.slots[i as usize].value)
     }
 
@@ -1011,7 +1353,8 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.find(self.hash(key), key).is_some()
+        self.find_live(self.hash(key), key, self.expiry.now())
+            .is_some()
     }
 
     /// Removes `key` and returns its value. Removed values go back to the
@@ -1055,9 +1398,12 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.unpark();
+        let now = self.begin();
         let hash = self.hash(key);
-        let removed = self.find(hash, key).map(|i| self.remove_at(i, hash));
+        let removed = self
+            .find(hash, key)
+            .filter(|&i| !self.remove_if_expired(i, hash, now))
+            .map(|i| self.remove_at(i, hash));
         if removed.is_some() {
             self.maybe_shrink();
         }
@@ -1082,15 +1428,20 @@ where
     /// assert_eq!(m.len(), 1);
     /// ```
     pub fn pop_lru(&mut self) -> Option<(K, V)> {
-        self.unpark();
-        let t = self.order.tail();
-        let popped = (t != NIL).then(|| {
+        let now = self.begin();
+        let mut popped = None;
+        loop {
+            let t = self.order.tail();
+            if t == NIL {
+                break;
+            }
             let hash = self.hash(&self.slots[t as usize].key);
-            self.remove_at(t, hash)
-        });
-        if popped.is_some() {
-            self.maybe_shrink();
+            if !self.remove_if_expired(t, hash, now) {
+                popped = Some(self.remove_at(t, hash));
+                break;
+            }
         }
+        self.maybe_shrink();
         self.deliver();
         popped
     }
@@ -1114,11 +1465,11 @@ where
     /// assert_eq!(m.keys().copied().collect::<Vec<_>>(), [9, 8, 7]);
     /// ```
     pub fn set_capacity(&mut self, capacity: usize) {
-        self.unpark();
+        let now = self.begin();
         // Evict first, then lower the bound: if hashing a victim panics, the
         // old bound still describes the map.
         while self.slots.len() > capacity.min(MAX_SLOTS) {
-            self.evict_lru(EvictionCause::Size);
+            self.evict_lru(now);
         }
         self.capacity = capacity;
         self.maybe_shrink();
@@ -1179,54 +1530,15 @@ where
     {
         self.unpark();
         self.deliver();
+        self.drop_expired();
         self.lay_out_in_order();
-        let decisions: Vec<bool> = self
+        let fate: Vec<Option<EvictionCause>> = self
             .slots
             .iter_mut()
-            .map(|s| keep(&s.key, &mut s.value))
+            .map(|s| (!keep(&s.key, &mut s.value)).then_some(EvictionCause::Explicit))
             .collect();
-        let kept = decisions.iter().filter(|&&k| k).count();
-        if kept == self.slots.len() {
-            return;
-        }
         // Nothing below runs user code but drops.
-        let mut new_index = Vec::with_capacity(decisions.len());
-        let mut next = 0u32;
-        for &k in &decisions {
-            new_index.push(if k { next } else { NIL });
-            next += k as u32;
-        }
-        self.table.retain(|i| {
-            *i = new_index[*i as usize];
-            *i != NIL
-        });
-        if self.weighted {
-            let mut d = decisions.iter();
-            let mut removed_weight = 0;
-            self.weights.retain(|w| {
-                let k = *d.next().unwrap_or(&true);
-                removed_weight += if k { 0 } else { *w };
-                k
-            });
-            self.total_weight -= removed_weight;
-        }
-        let mut d = decisions.iter();
-        let removed: Vec<Slot<K, V>> = self
-            .slots
-            .extract_if(.., |_| !*d.next().unwrap_or(&true))
-            .collect();
-        self.order.link_in_index_order(&self.slots[..], kept);
-        self.evictions.explicit += removed.len() as u64;
-        if self.listener.is_some() {
-            self.pending.extend(
-                removed
-                    .into_iter()
-                    .rev()
-                    .map(|s| (s.key, s.value, EvictionCause::Explicit)),
-            );
-        } else {
-            drop(removed);
-        }
+        self.compact(&fate);
         self.maybe_shrink();
         self.deliver();
     }
@@ -1249,45 +1561,55 @@ where
     /// assert_eq!(words[&"the"], 2);
     /// ```
     pub fn entry(&mut self, key: K) -> Entry<'_, K, V, S> {
-        self.unpark();
-        self.deliver();
+        let now = self.begin();
         let hash = self.hash(&key);
-        match self.lookup_hashed(hash, &key) {
+        if let Some(i) = self.find(hash, &key) {
+            self.remove_if_expired(i, hash, now);
+        }
+        self.deliver();
+        match self.lookup_hashed(hash, &key, now) {
             Some(index) => Entry::Occupied(OccupiedEntry {
                 map: self,
                 index,
                 hash,
+                now,
             }),
             None => Entry::Vacant(VacantEntry {
                 map: self,
                 key,
                 hash,
+                now,
             }),
         }
     }
 
-    /// `lookup` with the hash already known.
-    fn lookup_hashed(&self, hash: u64, key: &K) -> Option<u32> {
-        let found = self.find(hash, key);
-        match found {
-            Some(i) => {
-                self.hits.set(self.hits.get() + 1);
-                self.touch(i);
-            }
-            None => self.misses.set(self.misses.get() + 1),
-        }
-        found
-    }
-
     /// Stores a vacant entry's value (see [`VacantEntry::insert`]).
-    fn insert_vacant(&mut self, hash: u64, key: K, value: V) -> &mut V {
+    fn insert_vacant(&mut self, hash: u64, key: K, value: V, now: u64) -> &mut V {
         let weight = self.weigh(&key, &value);
-        if !self.admits(weight) {
-            return self.park(key, value);
+        let time = self.write_time(now, None);
+        if let Some(cause) = self.refusal(weight, &time) {
+            return self.park(key, value, cause);
         }
-        let i = self.insert_new(hash, key, value, weight);
+        let i = self.insert_new(hash, key, value, weight, time);
         self.deliver();
         &mut self.slots[i as usize].value
+    }
+
+    /// Replaces an occupied entry's value (see [`OccupiedEntry::insert`]).
+    fn replace_occupied(&mut self, i: u32, hash: u64, value: V, now: u64) -> V {
+        let weight = self.weigh(&self.slots[i as usize].key, &value);
+        let time = self.write_time(now, None);
+        let old = match self.refusal(weight, &time) {
+            None => self.replace_at(i, value, weight, time).0,
+            Some(cause) => {
+                let (k, old) = self.remove_at(i, hash);
+                self.evict(k, value, cause);
+                self.maybe_shrink();
+                old
+            }
+        };
+        self.deliver();
+        old
     }
 
     /// Returns the value of `key`, inserting `make()` first if it is absent;
@@ -1325,8 +1647,8 @@ where
 impl<K, V, S> Drop for BoundedMap<K, V, S> {
     fn drop(&mut self) {
         // A parked value was promised to the listener.
-        if let (Some((k, v)), Some(listener)) = (self.parked.take(), &self.listener) {
-            listener(k, v, EvictionCause::Size);
+        if let (Some((k, v, cause)), Some(listener)) = (self.parked.take(), &self.listener) {
+            listener(k, v, cause);
         }
     }
 }
@@ -1350,7 +1672,7 @@ where
             + self
                 .parked
                 .as_ref()
-                .map_or(0, |(k, v)| k.footprint() + v.footprint())
+                .map_or(0, |(k, v, _)| k.footprint() + v.footprint())
     }
 }
 
@@ -1376,6 +1698,7 @@ where
             total_weight: self.total_weight,
             weigher: self.weigher.clone(),
             listener: self.listener.clone(),
+            expiry: self.expiry.clone(),
             pending: Vec::new(),
             parked: None,
             hits: self.hits.clone(),
@@ -1404,7 +1727,7 @@ where
     /// [`EvictionCause::Replaced`].
     fn extend<T: IntoIterator<Item = (K, V)>>(&mut self, iter: T) {
         for (k, v) in iter {
-            if let Some((k, old)) = self.insert_inner(k, v) {
+            if let Some((k, old)) = self.insert_inner(k, v, None) {
                 self.evict(k, old, EvictionCause::Replaced);
                 self.deliver();
             }
@@ -1433,7 +1756,7 @@ where
 impl<K: PartialEq, V: PartialEq, S> PartialEq for BoundedMap<K, V, S> {
     /// Equal when both hold the same entries in the same recency order.
     fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.iter().eq(other.iter())
+        self.iter().eq(other.iter())
     }
 }
 
