@@ -24,6 +24,8 @@ enum Op {
     SetCapacity(usize),
     Clear,
     Advance(u64),
+    /// The clock turned back (only a `ManualClock` can be).
+    Rewind(u64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -40,6 +42,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..6).prop_map(Op::SetCapacity),
         1 => Just(Op::Clear),
         5 => (0u64..1_500).prop_map(Op::Advance),
+        1 => (0u64..1_500).prop_map(Op::Rewind),
     ]
 }
 
@@ -102,6 +105,10 @@ fn run(ops: Vec<Op>, capacity: usize, ttl_ms: Option<u64>) {
             Op::Advance(ms) => {
                 clock.advance(Duration::from_millis(ms));
                 now += ms;
+            }
+            Op::Rewind(ms) => {
+                clock.rewind(Duration::from_millis(ms));
+                now = now.saturating_sub(ms);
             }
         }
         assert!(map.len() <= capacity);

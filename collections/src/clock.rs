@@ -206,14 +206,51 @@ impl Clock {
             source: Source::Precise(Instant::now()),
         }
     }
+}
 
-    /// Nanoseconds since this clock's origin.
+/// What a map reads the time through: the clock's source with the
+/// indirections taken out, so a read is one match and one load.
+#[derive(Clone, Debug)]
+pub(crate) enum Reader {
+    /// No time bound: always 0.
+    Off,
+    /// The coarse ticker's time (kept alive by the map's `Clock`).
+    Ticker(&'static AtomicU64),
+    Manual(Arc<AtomicU64>),
+    Precise(Instant),
+}
+
+/// Kept out of line: `Instant::now()` is a call anyway, and inlining it
+/// into every lookup would crowd the common paths.
+#[inline(never)]
+fn precise_since(origin: &Instant) -> u64 {
+    nanos(origin.elapsed())
+}
+
+impl Reader {
     #[inline]
     pub(crate) fn now(&self) -> u64 {
+        match self {
+            Reader::Off => 0,
+            Reader::Ticker(now) => now.load(Ordering::Relaxed),
+            Reader::Manual(now) => now.load(Ordering::Relaxed),
+            Reader::Precise(origin) => precise_since(origin),
+        }
+    }
+
+    /// Whether the time read can go back (only a `ManualClock`'s can).
+    pub(crate) fn can_go_back(&self) -> bool {
+        matches!(self, Reader::Manual(_))
+    }
+}
+
+impl Clock {
+    /// The reader for this clock; valid while this clock (or a clone) lives.
+    pub(crate) fn reader(&self) -> Reader {
         match &self.source {
-            Source::Coarse(user) => user.0.now.load(Ordering::Relaxed),
-            Source::Precise(origin) => nanos(origin.elapsed()),
-            Source::Manual(clock) => clock.now.load(Ordering::Relaxed),
+            Source::Coarse(user) => Reader::Ticker(&user.0.now),
+            Source::Precise(origin) => Reader::Precise(*origin),
+            Source::Manual(clock) => Reader::Manual(Arc::clone(&clock.now)),
         }
     }
 }

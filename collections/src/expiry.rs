@@ -1,6 +1,17 @@
-//! Expiry for slab maps: per-slot deadlines, a write-order queue for a
-//! uniform TTL, and a hierarchical timer wheel for per-entry TTLs, all
-//! linked by slab indices (no pointers, no per-entry allocation).
+//! Expiry for slab maps: per-slot deadlines, a write-order log for a
+//! uniform TTL, and a hierarchical timer wheel for per-entry TTLs, all by
+//! slab index (no pointers, no per-entry allocation).
+//!
+//! The uniform TTL's queue is a log rather than a linked list: a write
+//! appends `(slot, deadline)` and never unlinks the slot's older record,
+//! which goes stale (its deadline no longer matches the slot's) and is
+//! skipped when met, or dropped when the log outgrows twice the map. An
+//! intrusive list would cost every write two cache misses in the neighbours
+//! of its old place; the log costs one sequential append. A record is
+//! honoured only if its deadline is the slot's current one and has passed,
+//! so a stale record can never expire anything early. Each slot keeps the
+//! sequence number of its current record, so a swap-remove that moves a slot
+//! rewrites its record in place and the log stays in deadline order.
 //!
 //! A uniform TTI needs no structure of its own: its order is the recency
 //! list's, so its next victim is that list's tail (the map passes it in).
@@ -18,21 +29,20 @@
 //! the `u32` range, above any slot.
 
 use core::cell::Cell;
+use std::collections::VecDeque;
 use std::time::Duration;
 
-use crate::clock::{nanos, Clock, NEVER};
+use crate::clock::{nanos, Clock, Reader, NEVER};
 use crate::list::NIL;
 
 /// Slot indices stay below this; `SENTINEL + s` names sentinel `s`.
 pub(crate) const SENTINEL: u32 = u32::MAX - 256;
 const _: () = assert!(crate::list::MAX_SLOTS < SENTINEL as usize);
 
-/// The ring of entries with a uniform-TTL deadline, in write order.
-const QUEUE: u32 = 0;
 /// Entries the wheel has found due, waiting to be purged.
-const DUE: u32 = 1;
+const DUE: u32 = 0;
 /// The first wheel bucket.
-const WHEEL: u32 = 2;
+const WHEEL: u32 = 1;
 
 const BUCKETS: [u64; 5] = [64, 64, 32, 4, 1];
 /// log2 of each level's bucket width in nanoseconds.
@@ -52,20 +62,43 @@ const DETACHED: Ring = Ring {
     next: NIL,
 };
 
+/// One slot's expiry: when its last write expires (`NEVER` for no
+/// deadline) and, with a per-entry TTL, its place in `DUE` or a wheel
+/// bucket. A uniform-TTL slot is in no ring (`prev == NIL`); its `next`
+/// then holds the sequence number of its current log record.
+#[derive(Clone, Copy, Debug)]
+struct Timer {
+    deadline: u64,
+    ring: Ring,
+}
+
+const NO_TIMER: Timer = Timer {
+    deadline: NEVER,
+    ring: DETACHED,
+};
+
 /// The expiry state of one map. Inactive (no clock read, no columns) until
 /// the map has a TTL or TTI, or first uses a per-entry TTL.
 #[derive(Clone, Debug)]
 pub(crate) struct Expiry {
     clock: Option<Clock>,
+    /// How `clock` is read: `Off` until active.
+    reader: Reader,
+    /// Whether `reader` can go back (a `ManualClock`), so reads must watch
+    /// for it.
+    rewindable: bool,
     ttl: u64,
     tti: u64,
     active: bool,
-    /// Per slot: when the last write expires (`NEVER` for no deadline).
-    deadline: Vec<u64>,
+    /// Per slot: its write deadline and its place in a ring, together so
+    /// that filing a write touches one cache line of the slot's, not two.
+    timers: Vec<Timer>,
     /// Per slot, with a TTI: the last use.
     accessed: Vec<Cell<u64>>,
-    /// Per slot: its place in `QUEUE`, `DUE` or a wheel bucket.
-    links: Vec<Ring>,
+    /// Uniform-TTL writes, oldest first: `(slot, deadline)`.
+    log: VecDeque<(u32, u64)>,
+    /// The sequence number of the log's front record (wrapping).
+    log_head: u32,
     sentinels: Vec<Ring>,
     /// The time the wheel has been advanced to.
     wheel_now: u64,
@@ -74,22 +107,32 @@ pub(crate) struct Expiry {
     /// only a full scan finds everything expired.
     latest: Cell<u64>,
     disordered: Cell<bool>,
+    /// No slot expires before this: a lower bound, so that a lookup can
+    /// skip the per-slot check (and its cache miss) while it holds.
+    horizon: Cell<u64>,
+    /// No per-entry deadline filed since the last reset is earlier.
+    wheel_min: u64,
 }
 
 impl Expiry {
     pub(crate) fn new(ttl: Option<Duration>, tti: Option<Duration>, clock: Option<Clock>) -> Self {
         let mut expiry = Expiry {
             clock,
+            reader: Reader::Off,
+            rewindable: false,
             ttl: ttl.map_or(NEVER, nanos),
             tti: tti.map_or(NEVER, nanos),
             active: false,
-            deadline: Vec::new(),
+            timers: Vec::new(),
             accessed: Vec::new(),
-            links: Vec::new(),
+            log: VecDeque::new(),
+            log_head: 0,
             sentinels: Vec::new(),
             wheel_now: 0,
             latest: Cell::new(0),
             disordered: Cell::new(false),
+            horizon: Cell::new(NEVER),
+            wheel_min: NEVER,
         };
         if ttl.is_some() || tti.is_some() {
             expiry.activate(0);
@@ -123,13 +166,14 @@ impl Expiry {
         }
         self.active = true;
         let clock = self.clock.get_or_insert_with(Clock::default);
-        let now = clock.now();
+        self.reader = clock.reader();
+        self.rewindable = self.reader.can_go_back();
+        let now = self.reader.now();
         self.wheel_now = now;
-        self.deadline = vec![NEVER; slots];
+        self.timers = vec![NO_TIMER; slots];
         if self.has_tti() {
             self.accessed = (0..slots).map(|_| Cell::new(now)).collect();
         }
-        self.links = vec![DETACHED; slots];
         self.sentinels = (0..RINGS as u32)
             .map(|s| Ring {
                 prev: SENTINEL + s,
@@ -141,18 +185,15 @@ impl Expiry {
     /// The current time, or 0 while inactive.
     #[inline]
     pub(crate) fn now(&self) -> u64 {
-        match (&self.clock, self.active) {
-            (Some(clock), true) => {
-                let now = clock.now();
-                if now < self.latest.get() {
-                    self.disordered.set(true);
-                } else {
-                    self.latest.set(now);
-                }
-                now
+        let now = self.reader.now();
+        if self.rewindable {
+            if now < self.latest.get() {
+                self.disordered.set(true);
+            } else {
+                self.latest.set(now);
             }
-            _ => 0,
         }
+        now
     }
 
     /// Whether the clock has ever gone back while entries were filed, so
@@ -175,14 +216,15 @@ impl Expiry {
         self.active && (expired(deadline, now) || expired(now.saturating_add(self.tti), now))
     }
 
-    /// Whether slot `i` has expired at `now`.
+    /// Whether slot `i` has expired at `now`. Before the horizon this is
+    /// one comparison, without touching the slot's columns.
     #[inline]
     pub(crate) fn is_expired(&self, i: u32, now: u64) -> bool {
-        if !self.active {
+        if now < self.horizon.get() {
             return false;
         }
         let i = i as usize;
-        expired(self.deadline[i], now)
+        expired(self.timers[i].deadline, now)
             || (self.has_tti() && expired(self.accessed[i].get().saturating_add(self.tti), now))
     }
 
@@ -191,63 +233,176 @@ impl Expiry {
     pub(crate) fn on_read(&self, i: u32, now: u64) {
         if self.has_tti() {
             self.accessed[i as usize].set(now);
+            self.lower_horizon(now.saturating_add(self.tti));
         }
+    }
+
+    #[inline]
+    fn lower_horizon(&self, to: u64) {
+        if to < self.horizon.get() {
+            self.horizon.set(to);
+        }
+    }
+
+    /// Whether any slot may have expired by `now` (`lru_tail` is the
+    /// recency list's tail, the TTI order's head). False is a promise; true
+    /// means check the slot. *O*(1); the common answer, false, is one
+    /// comparison.
+    #[inline]
+    pub(crate) fn may_have_expired(&self, now: u64, lru_tail: u32) -> bool {
+        now >= self.horizon.get() && self.recompute_horizon(now, lru_tail)
+    }
+
+    /// The earliest expiry of each order's first entry: write log, TTI
+    /// order, wheel. Valid while the clock has never gone back (else the
+    /// orders are not sorted and every slot must be checked).
+    fn recompute_horizon(&self, now: u64, lru_tail: u32) -> bool {
+        if !self.active || self.disordered.get() {
+            return self.active;
+        }
+        let mut h = self.wheel_min;
+        if let Some(&(_, d)) = self.log.front() {
+            h = h.min(d);
+        }
+        if self.has_tti() && lru_tail != NIL {
+            h = h.min(
+                self.accessed[lru_tail as usize]
+                    .get()
+                    .saturating_add(self.tti),
+            );
+        }
+        self.horizon.set(h);
+        now >= h
     }
 
     /// Records a write to slot `i` at `now` expiring at `deadline`: restarts
     /// its TTI and files it where its deadline will be found. `per_entry`
-    /// deadlines go to the wheel, the map's uniform TTL to the write queue.
+    /// deadlines go to the wheel, the map's uniform TTL to the write log.
+    #[inline]
     pub(crate) fn on_write(&mut self, i: u32, now: u64, deadline: u64, per_entry: bool) {
-        if !self.active {
-            return;
+        if self.active {
+            self.file_write(i, now, deadline, per_entry);
         }
+    }
+
+    fn file_write(&mut self, i: u32, now: u64, deadline: u64, per_entry: bool) {
         self.on_read(i, now);
-        self.deadline[i as usize] = deadline;
-        self.unlink(i);
+        self.timers[i as usize].deadline = deadline;
+        self.lower_horizon(deadline);
+        if self.wheel_min != NEVER {
+            // Only a map that has used per-entry TTLs has slots in rings;
+            // the others skip reading the slot's ring (a cache miss).
+            self.unlink(i);
+        }
         if deadline == NEVER {
         } else if per_entry {
+            self.wheel_min = self.wheel_min.min(deadline);
             self.schedule(i);
         } else {
-            self.push_back(QUEUE, i);
+            if self.log.front().is_some_and(|&(f, _)| f == i) {
+                // The log's oldest record is this slot's, and stale from
+                // this write on: drop it. Under LRU churn the slot rewritten
+                // is usually the oldest written, so the log does not grow.
+                self.log.pop_front();
+                self.log_head = self.log_head.wrapping_add(1);
+            }
+            let seq = self.log_head.wrapping_add(self.log.len() as u32);
+            self.log.push_back((i, deadline));
+            self.timers[i as usize].ring.next = seq;
+            if self.log.len() > 4 * self.timers.len() + 64 {
+                self.compact_log();
+            }
         }
+    }
+
+    /// Keeps only the records slots point at (their current ones: stale
+    /// records and duplicates go) and renumbers them from 0. Two sequential
+    /// passes over the slots and one over the log; the only random access is
+    /// into a bitmap of the log (a bit a record). *O*(`len` + log), once per
+    /// `len` writes or more.
+    fn compact_log(&mut self) {
+        let len = self.log.len();
+        let head = self.log_head;
+        let position = |t: &Timer| -> Option<usize> {
+            let uniform = t.deadline != NEVER && t.ring.prev == NIL;
+            let pos = t.ring.next.wrapping_sub(head) as usize;
+            (uniform && pos < len).then_some(pos)
+        };
+        let mut keep = vec![0u64; len.div_ceil(64)];
+        for t in &self.timers {
+            if let Some(pos) = position(t) {
+                keep[pos / 64] |= 1 << (pos % 64);
+            }
+        }
+        let mut kept_before = Vec::with_capacity(keep.len());
+        let mut count = 0u32;
+        for word in &keep {
+            kept_before.push(count);
+            count += word.count_ones();
+        }
+        let mut pos = 0;
+        self.log.retain(|_| {
+            let kept = keep[pos / 64] >> (pos % 64) & 1 == 1;
+            pos += 1;
+            kept
+        });
+        for t in &mut self.timers {
+            if let Some(pos) = position(t) {
+                let below = keep[pos / 64] & ((1u64 << (pos % 64)) - 1);
+                t.ring.next = kept_before[pos / 64] + below.count_ones();
+            }
+        }
+        self.log_head = 0;
+    }
+
+    /// Whether log record `(i, d)` is slot `i`'s current deadline.
+    #[inline]
+    fn current(&self, i: u32, d: u64) -> bool {
+        self.timers.get(i as usize).is_some_and(|t| t.deadline == d)
     }
 
     // --- columns kept parallel to the slab ---------------------------------
 
     /// A new slot at the slab's end (not yet filed: `on_write` does that).
+    #[inline]
     pub(crate) fn push(&mut self, now: u64) {
         if self.active {
-            self.deadline.push(NEVER);
+            self.timers.push(NO_TIMER);
             if self.has_tti() {
                 self.accessed.push(Cell::new(now));
             }
-            self.links.push(DETACHED);
         }
     }
 
+    #[inline]
     pub(crate) fn reserve_exact(&mut self, additional: usize) {
         if self.active {
-            self.deadline.reserve_exact(additional);
+            self.timers.reserve_exact(additional);
             if self.has_tti() {
                 self.accessed.reserve_exact(additional);
             }
-            self.links.reserve_exact(additional);
         }
     }
 
     pub(crate) fn shrink_to(&mut self, room: usize) {
-        self.deadline.shrink_to(room);
+        self.timers.shrink_to(room);
         self.accessed.shrink_to(room);
-        self.links.shrink_to(room);
+        if self.log.len() > 2 * room {
+            self.compact_log();
+        }
+        self.log.shrink_to(2 * room + 64);
     }
 
     /// Forgets every slot and releases the columns (the configuration and
     /// clock stay).
     pub(crate) fn reset(&mut self) {
         self.disordered.set(false);
-        self.deadline = Vec::new();
+        self.horizon.set(NEVER);
+        self.wheel_min = NEVER;
+        self.timers = Vec::new();
         self.accessed = Vec::new();
-        self.links = Vec::new();
+        self.log = VecDeque::new();
+        self.log_head = 0;
         for (s, ring) in (0..).zip(&mut self.sentinels) {
             *ring = Ring {
                 prev: SENTINEL + s,
@@ -257,27 +412,44 @@ impl Expiry {
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.deadline.capacity() * core::mem::size_of::<u64>()
+        self.timers.capacity() * core::mem::size_of::<Timer>()
             + self.accessed.capacity() * core::mem::size_of::<Cell<u64>>()
-            + (self.links.capacity() + self.sentinels.capacity()) * core::mem::size_of::<Ring>()
+            + self.log.capacity() * core::mem::size_of::<(u32, u64)>()
+            + self.sentinels.capacity() * core::mem::size_of::<Ring>()
     }
 
     /// Mirrors `Vec::swap_remove(i)` on the slab.
+    #[inline]
     pub(crate) fn swap_remove(&mut self, i: u32) {
-        if !self.active {
-            return;
+        if self.active {
+            self.swap_remove_active(i);
         }
+    }
+
+    fn swap_remove_active(&mut self, i: u32) {
         self.unlink(i);
         let i_us = i as usize;
-        self.deadline.swap_remove(i_us);
+        self.timers.swap_remove(i_us);
         if self.has_tti() {
             self.accessed.swap_remove(i_us);
         }
-        self.links.swap_remove(i_us);
-        if let Some(&Ring { prev, next }) = self.links.get(i_us) {
+        if let Some(&Timer {
+            deadline,
+            ring: Ring { prev, next },
+        }) = self.timers.get(i_us)
+        {
             if prev != NIL {
                 self.ring(prev).next = i;
                 self.ring(next).prev = i;
+            } else if deadline != NEVER {
+                // A uniform-TTL slot moved from the end to `i`: point its
+                // record at the new index.
+                let pos = next.wrapping_sub(self.log_head) as usize;
+                if let Some(record) = self.log.get_mut(pos) {
+                    if record.1 == deadline {
+                        record.0 = i;
+                    }
+                }
             }
         }
     }
@@ -288,15 +460,16 @@ impl Expiry {
             return;
         }
         let moved = |x: u32| if x < SENTINEL { rank[x as usize] } else { x };
-        let mut links = vec![DETACHED; self.links.len()];
-        let mut deadline = vec![NEVER; self.deadline.len()];
+        let mut timers = vec![NO_TIMER; self.timers.len()];
         for (i, &r) in rank.iter().enumerate() {
-            let Ring { prev, next } = self.links[i];
-            links[r as usize] = Ring {
-                prev: moved(prev),
-                next: moved(next),
-            };
-            deadline[r as usize] = self.deadline[i];
+            let mut timer = self.timers[i];
+            if timer.ring.prev != NIL {
+                timer.ring = Ring {
+                    prev: moved(timer.ring.prev),
+                    next: moved(timer.ring.next),
+                };
+            }
+            timers[r as usize] = timer;
         }
         if self.has_tti() {
             let accessed: Vec<Cell<u64>> = (0..rank.len()).map(|_| Cell::new(0)).collect();
@@ -311,8 +484,12 @@ impl Expiry {
                 next: moved(ring.next),
             };
         }
-        self.links = links;
-        self.deadline = deadline;
+        for (i, _) in &mut self.log {
+            if let Some(&r) = rank.get(*i as usize) {
+                *i = r;
+            }
+        }
+        self.timers = timers;
     }
 
     /// Mirrors a compaction of the slab: slot `i` moves to `new_index[i]`,
@@ -333,7 +510,8 @@ impl Expiry {
                 x
             }
         };
-        for ring in self.links.iter_mut().chain(&mut self.sentinels) {
+        let rings = self.timers.iter_mut().map(|t| &mut t.ring);
+        for ring in rings.chain(&mut self.sentinels) {
             if ring.prev != NIL {
                 *ring = Ring {
                     prev: moved(ring.prev),
@@ -341,10 +519,14 @@ impl Expiry {
                 };
             }
         }
+        // Records keep their places (slots still know them); the removed
+        // slots' records are left unreferenced for `compact_log` to drop.
+        for (i, _) in &mut self.log {
+            *i = new_index.get(*i as usize).copied().unwrap_or(NIL);
+        }
         let mut keep = new_index.iter().map(|&n| n != NIL);
-        self.links.retain(|_| keep.next().unwrap_or(true));
-        let mut keep = new_index.iter().map(|&n| n != NIL);
-        self.deadline.retain(|_| keep.next().unwrap_or(true));
+        self.timers.retain(|_| keep.next().unwrap_or(true));
+        self.compact_log();
         if self.has_tti() {
             let mut keep = new_index.iter().map(|&n| n != NIL);
             self.accessed.retain(|_| keep.next().unwrap_or(true));
@@ -354,7 +536,7 @@ impl Expiry {
     // --- finding what is due ------------------------------------------------
 
     /// A slot that has expired by `now`, if one is filed where upkeep looks:
-    /// the `DUE` ring, the write queue's front, or (with a TTI) `lru_tail`,
+    /// the `DUE` ring, the write log's front, or (with a TTI) `lru_tail`,
     /// the least recently used slot. Advances the wheel first. Amortized
     /// *O*(1); `None` does not promise nothing else has expired (see
     /// [`Expiry::sweep`]).
@@ -363,12 +545,27 @@ impl Expiry {
             return None;
         }
         self.advance(now);
-        for ring in [DUE, QUEUE] {
-            if let Some(i) = self.front(ring) {
-                if self.is_expired(i, now) {
-                    return Some(i);
-                }
+        if let Some(i) = self.front(DUE) {
+            if self.is_expired(i, now) {
+                return Some(i);
             }
+        }
+        // Stale records are dropped as they are met: each once, so this is
+        // amortized O(1) per write. A current record stays until its slot is
+        // removed, after which it is stale (or names a slot moved in with
+        // the same deadline, which has then expired too).
+        // The log is in deadline order, so a front that is not due yet
+        // (stale or not) means nothing behind it is: stop before touching
+        // its slot.
+        while let Some(&(i, d)) = self.log.front() {
+            if !expired(d, now) {
+                break;
+            }
+            if self.current(i, d) {
+                return Some(i);
+            }
+            self.log.pop_front();
+            self.log_head = self.log_head.wrapping_add(1);
         }
         (self.has_tti() && lru_tail != NIL && self.is_expired(lru_tail, now)).then_some(lru_tail)
     }
@@ -384,8 +581,8 @@ impl Expiry {
         let bucket = WHEEL + OFFSET[0] + ((now >> SHIFT[0]) & (BUCKETS[0] - 1)) as u32;
         let mut cur = self.sentinels[bucket as usize].next;
         while cur < SENTINEL {
-            let next = self.links[cur as usize].next;
-            if expired(self.deadline[cur as usize], now) {
+            let next = self.timers[cur as usize].ring.next;
+            if expired(self.timers[cur as usize].deadline, now) {
                 self.unlink(cur);
                 self.push_back(DUE, cur);
             }
@@ -396,10 +593,20 @@ impl Expiry {
     /// Moves the wheel to `now`: every bucket whose time has come is
     /// emptied into `DUE` or a finer bucket. A clock turned back leaves the
     /// wheel where it was until time catches up.
+    #[inline]
     fn advance(&mut self, now: u64) {
         if now <= self.wheel_now {
             return;
         }
+        if (now ^ self.wheel_now) >> SHIFT[0] == 0 {
+            // Still within the same finest bucket: no bucket's time has come.
+            self.wheel_now = now;
+            return;
+        }
+        self.advance_buckets(now);
+    }
+
+    fn advance_buckets(&mut self, now: u64) {
         let before = self.wheel_now;
         self.wheel_now = now;
         for level in 0..BUCKETS.len() {
@@ -428,8 +635,8 @@ impl Expiry {
         // The old chain still ends at `head`; entries re-filed into this
         // same bucket are appended to the fresh ring, behind `cur`.
         while cur != head {
-            let next = self.links[cur as usize].next;
-            self.links[cur as usize] = DETACHED;
+            let next = self.timers[cur as usize].ring.next;
+            self.timers[cur as usize].ring = DETACHED;
             self.schedule(cur);
             cur = next;
         }
@@ -437,7 +644,7 @@ impl Expiry {
 
     /// Files slot `i` in the wheel by its deadline.
     fn schedule(&mut self, i: u32) {
-        let deadline = self.deadline[i as usize];
+        let deadline = self.timers[i as usize].deadline;
         if deadline <= self.wheel_now {
             self.push_back(DUE, i);
             return;
@@ -457,7 +664,7 @@ impl Expiry {
         if i >= SENTINEL {
             &mut self.sentinels[(i - SENTINEL) as usize]
         } else {
-            &mut self.links[i as usize]
+            &mut self.timers[i as usize].ring
         }
     }
 
@@ -469,7 +676,7 @@ impl Expiry {
     fn push_back(&mut self, ring: u32, i: u32) {
         let head = SENTINEL + ring;
         let last = self.sentinels[ring as usize].prev;
-        self.links[i as usize] = Ring {
+        self.timers[i as usize].ring = Ring {
             prev: last,
             next: head,
         };
@@ -478,37 +685,37 @@ impl Expiry {
     }
 
     fn unlink(&mut self, i: u32) {
-        let Ring { prev, next } = self.links[i as usize];
+        let Ring { prev, next } = self.timers[i as usize].ring;
         if prev == NIL {
             return;
         }
         self.ring(prev).next = next;
         self.ring(next).prev = prev;
-        self.links[i as usize] = DETACHED;
+        self.timers[i as usize].ring = DETACHED;
     }
 
     /// Checks every ring against the deadlines (tests only).
     #[cfg(test)]
     fn check(&self) {
-        let mut seen = vec![false; self.links.len()];
+        let mut seen = vec![false; self.timers.len()];
         for s in 0..RINGS as u32 {
             let mut cur = self.sentinels[s as usize].next;
             let mut prev = SENTINEL + s;
             while cur != SENTINEL + s {
                 assert!(cur < SENTINEL, "ring {s} reaches another sentinel");
-                assert_eq!(self.links[cur as usize].prev, prev);
+                assert_eq!(self.timers[cur as usize].ring.prev, prev);
                 assert!(!seen[cur as usize], "slot {cur} is in two rings");
                 seen[cur as usize] = true;
-                if s == QUEUE || s >= WHEEL {
-                    assert_ne!(self.deadline[cur as usize], NEVER);
+                if s >= WHEEL {
+                    assert_ne!(self.timers[cur as usize].deadline, NEVER);
                 }
                 prev = cur;
-                cur = self.links[cur as usize].next;
+                cur = self.timers[cur as usize].ring.next;
             }
             assert_eq!(self.sentinels[s as usize].prev, prev);
         }
         for (i, &s) in seen.iter().enumerate() {
-            assert_eq!(s, self.links[i].prev != NIL, "slot {i} half-linked");
+            assert_eq!(s, self.timers[i].ring.prev != NIL, "slot {i} half-linked");
         }
     }
 }
@@ -540,7 +747,7 @@ mod tests {
         while let Some(i) = e.next_due(now, NIL) {
             // What the map does: remove the slot (here, just forget its time).
             e.unlink(i);
-            e.deadline[i as usize] = NEVER;
+            e.timers[i as usize].deadline = NEVER;
             out.push(i);
         }
         out.sort_unstable();
@@ -615,6 +822,6 @@ mod tests {
         e.check();
         e.retain(&[0, NIL, 1, NIL, 2]);
         e.check();
-        assert_eq!(e.links.len(), 3);
+        assert_eq!(e.timers.len(), 3);
     }
 }

@@ -218,7 +218,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
     /// [`purge_expired`](BoundedMap::purge_expired); it goes to the listener
     /// with cause [`Expired`](crate::EvictionCause::Expired).
     /// `Duration::ZERO` expires every write at once (it is never stored);
-    /// `Duration::MAX` never expires. *O*(1) per write: a write-order queue.
+    /// `Duration::MAX` never expires. *O*(1) amortized per write: a write-order log.
     ///
     /// # Examples
     ///

@@ -33,8 +33,8 @@ impl<'a, K, V> Iter<'a, K, V> {
     pub(super) fn new(slots: &'a [Slot<K, V>], order: &List, expiry: &'a Expiry) -> Self {
         let mut remaining = slots.len();
         let mut expired = None;
-        if expiry.active() {
-            let now = expiry.now();
+        let now = expiry.now();
+        if expiry.may_have_expired(now, order.tail()) {
             let dead = (0..slots.len() as u32)
                 .filter(|&i| expiry.is_expired(i, now))
                 .count();

@@ -822,8 +822,14 @@ where
         K: Borrow<Q>,
         Q: Eq + ?Sized,
     {
-        self.find(hash, q)
-            .filter(|&i| !self.expiry.is_expired(i, now))
+        let found = self.find(hash, q);
+        if !self.expiry.active() {
+            return found;
+        }
+        found.filter(|&i| {
+            !(self.expiry.may_have_expired(now, self.order.tail())
+                && self.expiry.is_expired(i, now))
+        })
     }
 
     /// Looks `q` up as a use, counting the hit or miss.
@@ -833,7 +839,21 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.lookup_hashed(self.hash(q), q, self.expiry.now())
+        let hash = self.hash(q);
+        if self.expiry.active() {
+            return self.lookup_hashed(hash, q, self.expiry.now());
+        }
+        // No time bound: the lookup `BoundedMap` had before expiry, kept
+        // apart so that maps without one pay nothing for it.
+        let found = self.find(hash, q);
+        match found {
+            Some(i) => {
+                self.hits.set(self.hits.get() + 1);
+                self.touch(i);
+            }
+            None => self.misses.set(self.misses.get() + 1),
+        }
+        found
     }
 
     /// `lookup` with the hash and the time already known.
@@ -848,7 +868,9 @@ where
             Some(i) => {
                 self.hits.set(self.hits.get() + 1);
                 self.touch(i);
-                self.expiry.on_read(i, now);
+                if self.expiry.active() {
+                    self.expiry.on_read(i, now);
+                }
             }
             None => self.misses.set(self.misses.get() + 1),
         }
@@ -866,7 +888,9 @@ where
             return 0;
         }
         let now = self.expiry.now();
-        self.purge_due(now, PURGE_PER_CALL);
+        if self.expiry.may_have_expired(now, self.order.tail()) {
+            self.purge_due(now, PURGE_PER_CALL);
+        }
         now
     }
 
