@@ -27,7 +27,8 @@
 
 pub use leakless_collections::bounded;
 pub use leakless_collections::{
-    BoundedMap, Clock, DefaultHashBuilder, EvictionCause, Evictions, Footprint, ManualClock, Stats,
+    BoundedMap, Clock, DefaultHashBuilder, EvictionCause, Evictions, Footprint, Listeners,
+    ManualClock, Stats, Subscription, WeakKeyMap, WeakValueMap,
 };
 
 /// Paths the macros' generated code uses. Not part of the public API.

@@ -15,12 +15,16 @@ mod eviction;
 mod expiry;
 mod footprint;
 mod list;
+mod listeners;
 mod shrink;
 mod stats;
+pub mod weak;
 
 pub use bounded::BoundedMap;
 pub use clock::{Clock, ManualClock};
 pub use eviction::EvictionCause;
 pub use footprint::Footprint;
 pub use hashbrown::DefaultHashBuilder;
+pub use listeners::{Listeners, Subscription};
 pub use stats::{Evictions, Stats};
+pub use weak::{WeakKeyMap, WeakValueMap};

@@ -1,0 +1,221 @@
+//! The engine both weak maps share: a dense slab behind a
+//! `hashbrown::HashTable<u32>`, with dead entries found by an incremental
+//! sweep and growth decided from live entries only.
+//!
+//! `weak-table` decides growth from a table full of tombstones and dead
+//! entries, so churn doubles it again and again. Here, when the table has no
+//! room left, every dead entry is purged first and the table is rebuilt at
+//! its current size (clearing tombstones) unless live entries really fill
+//! three quarters of it. Each insert also sweeps [`SWEEP`] slots, so under
+//! insert-then-drop churn dead entries stay below half the live ones.
+
+use core::hash::BuildHasher;
+use core::mem;
+
+use hashbrown::HashTable;
+
+use crate::list::NIL;
+use crate::shrink;
+
+/// Slots each insert checks for death: with 3, a full pass over `n` slots
+/// takes `n / 3` inserts, so at most about `n / 3` entries die unseen.
+pub(crate) const SWEEP: usize = 3;
+
+/// An entry that can die on its own.
+pub(crate) trait Mortal {
+    fn is_live(&self) -> bool;
+}
+
+#[derive(Clone)]
+pub(crate) struct WeakTable<T, S> {
+    table: HashTable<u32>,
+    pub(crate) slots: Vec<T>,
+    pub(crate) hasher: S,
+    /// The next slot the incremental sweep looks at.
+    cursor: usize,
+    /// The table's capacity right after it was last built (no tombstones).
+    room: usize,
+}
+
+impl<T: Mortal, S> WeakTable<T, S> {
+    pub(crate) fn new(hasher: S) -> Self {
+        WeakTable {
+            table: HashTable::new(),
+            slots: Vec::new(),
+            hasher,
+            cursor: 0,
+            room: 0,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub(crate) fn live_len(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_live()).count()
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.table.capacity()
+    }
+
+    /// Bytes allocated by the table and the slab (not by what they hold).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.table.allocation_size() + self.slots.capacity() * mem::size_of::<T>()
+    }
+
+    #[inline]
+    pub(crate) fn find(&self, hash: u64, eq: impl Fn(&T) -> bool) -> Option<u32> {
+        let slots = &self.slots;
+        self.table.find(hash, |&i| eq(&slots[i as usize])).copied()
+    }
+
+    /// Empties the map and releases its memory.
+    pub(crate) fn clear(&mut self) -> Vec<T> {
+        self.table = HashTable::new();
+        self.cursor = 0;
+        self.room = 0;
+        mem::take(&mut self.slots)
+    }
+
+    /// Keeps the entries `keep` accepts (dead ones never), compacting the
+    /// slab and remapping the table without hashing. Returns the removed
+    /// entries. *O*(`len`).
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&mut T) -> bool) -> Vec<T> {
+        let fate: Vec<bool> = self
+            .slots
+            .iter_mut()
+            .map(|s| s.is_live() && keep(s))
+            .collect();
+        let mut new_index = Vec::with_capacity(fate.len());
+        let mut next = 0u32;
+        for &k in &fate {
+            new_index.push(if k { next } else { NIL });
+            next += u32::from(k);
+        }
+        if next as usize == fate.len() {
+            return Vec::new();
+        }
+        self.table.retain(|i| {
+            *i = new_index[*i as usize];
+            *i != NIL
+        });
+        let mut f = fate.iter();
+        let removed = self
+            .slots
+            .extract_if(.., |_| !*f.next().unwrap_or(&true))
+            .collect();
+        self.cursor = 0;
+        removed
+    }
+}
+
+impl<T: Mortal, S: BuildHasher> WeakTable<T, S> {
+    /// Removes slot `i`, whose entry hashes to `hash`; `hash_of` hashes the
+    /// slot that moves into the hole (before anything changes).
+    pub(crate) fn remove_at(&mut self, i: u32, hash: u64, hash_of: impl Fn(&S, &T) -> u64) -> T {
+        let last = (self.slots.len() - 1) as u32;
+        let moved_hash = (i != last).then(|| hash_of(&self.hasher, &self.slots[last as usize]));
+        if let Ok(bucket) = self.table.find_entry(hash, |&j| j == i) {
+            bucket.remove();
+        }
+        if let Some(h) = moved_hash {
+            if let Some(bucket) = self.table.find_mut(h, |&j| j == last) {
+                *bucket = i;
+            }
+        }
+        self.slots.swap_remove(i as usize)
+    }
+
+    /// Looks at up to `budget` slots from the sweep's cursor and removes the
+    /// dead ones; returns them. Amortized *O*(1) per slot looked at.
+    pub(crate) fn sweep(&mut self, budget: usize, hash_of: impl Fn(&S, &T) -> u64) -> Vec<T> {
+        let mut dead = Vec::new();
+        for _ in 0..budget.min(self.slots.len()) {
+            if self.cursor >= self.slots.len() {
+                self.cursor = 0;
+            }
+            let i = self.cursor;
+            if self.slots[i].is_live() {
+                self.cursor += 1;
+            } else {
+                // The last slot moves into `i`: look at `i` again next.
+                let hash = hash_of(&self.hasher, &self.slots[i]);
+                dead.push(self.remove_at(i as u32, hash, &hash_of));
+            }
+        }
+        dead
+    }
+
+    /// Stores an entry known to be absent; returns its slot, and the dead
+    /// entries this insert swept away.
+    pub(crate) fn insert_new(
+        &mut self,
+        hash: u64,
+        entry: T,
+        hash_of: impl Fn(&S, &T) -> u64,
+    ) -> (u32, Vec<T>) {
+        let mut dead = self.sweep(SWEEP, &hash_of);
+        if self.table.len() == self.table.capacity() {
+            dead.extend(self.make_room(&hash_of));
+        }
+        let i = self.slots.len() as u32;
+        if self.slots.len() == self.slots.capacity() {
+            let room = shrink::grown(self.slots.len(), usize::MAX);
+            self.slots.reserve_exact(room - self.slots.len());
+        }
+        self.slots.push(entry);
+        let slots = &self.slots;
+        let hasher = &self.hasher;
+        self.table
+            .insert_unique(hash, i, |&j| hash_of(hasher, &slots[j as usize]));
+        (i, dead)
+    }
+
+    /// The table is out of room: purge every dead entry, then rebuild it at
+    /// the size live entries call for (the same size unless they fill three
+    /// quarters of it, double if they do, smaller if they are few). Runs
+    /// once per `room / 4` inserts or more: amortized *O*(1).
+    fn make_room(&mut self, hash_of: &impl Fn(&S, &T) -> u64) -> Vec<T> {
+        let dead = self.retain(|_| true);
+        let live = self.slots.len();
+        let room = if live + 1 > self.room / 4 * 3 {
+            shrink::grown(self.room, usize::MAX).max(live + 1)
+        } else if live <= self.room / 4 {
+            (2 * live).max(shrink::MIN_SLOTS)
+        } else {
+            self.room
+        };
+        self.rebuild(room, hash_of);
+        if let Some(shrunk) = shrink::shrunk(live, self.slots.capacity()) {
+            self.slots.shrink_to(shrunk);
+        }
+        dead
+    }
+
+    /// A fresh table with room for `room` entries, holding every slot.
+    fn rebuild(&mut self, room: usize, hash_of: &impl Fn(&S, &T) -> u64) {
+        let mut table = HashTable::with_capacity(room.max(self.slots.len()));
+        let (slots, hasher) = (&self.slots, &self.hasher);
+        for (i, slot) in (0u32..).zip(slots) {
+            table.insert_unique(hash_of(hasher, slot), i, |&j| {
+                hash_of(hasher, &slots[j as usize])
+            });
+        }
+        self.room = table.capacity();
+        self.table = table;
+    }
+
+    /// Gives memory back once most of the slab is gone.
+    pub(crate) fn maybe_shrink(&mut self, hash_of: impl Fn(&S, &T) -> u64) {
+        let len = self.slots.len();
+        if let Some(room) = shrink::shrunk(len, self.slots.capacity()) {
+            self.slots.shrink_to(room);
+        }
+        if shrink::shrunk(len, self.table.capacity()).is_some() {
+            self.rebuild((2 * len).max(shrink::MIN_SLOTS), &hash_of);
+        }
+    }
+}
