@@ -5,6 +5,7 @@
 //! cargo bench --bench bounded            # the README's table (about a minute)
 //! BENCH_REPS=9 cargo bench --bench bounded
 //! BENCH_QUICK=1 BENCH_REPS=1 cargo bench --bench bounded   # smoke run, numbers meaningless
+//! BENCH_ONLY=expiry cargo bench --bench bounded            # just the TTL table
 //! ```
 //!
 //! u64 keys and values, capacity 100,000, each crate with its default
@@ -22,6 +23,12 @@
 //!
 //! The unbounded `hashbrown::HashMap` is the floor: it does no bookkeeping
 //! and evicts nothing (so in churn it ends up holding all 5M entries).
+//!
+//! A second table puts a TTL on the zipf workload (get, then insert on a
+//! miss), against `moka::sync::Cache` and `mini_moka::unsync::Cache` with the
+//! same capacity and TTL: one hour (nothing expires: the pure cost of
+//! keeping time) and 20 ms (entries churn through expiry; hit ratios then
+//! depend on each crate's speed, since time is real).
 
 use std::hint::black_box;
 use std::num::NonZeroUsize;
@@ -326,6 +333,10 @@ fn main() {
             .collect(),
     };
 
+    if std::env::var("BENCH_ONLY").is_ok_and(|only| only == "expiry") {
+        expiry_report(&traces.zipf, reps);
+        return;
+    }
     type Runner = fn(&Sizes, &Traces) -> Run;
     let contenders: [(&str, Runner); 6] = [
         ("leakless", run::<BoundedMap<u64, u64>>),
@@ -361,6 +372,161 @@ fn main() {
         })
         .collect();
     print_report(&rows, &sizes, reps, quick);
+    expiry_report(&traces.zipf, reps);
+}
+
+/// Runs `op` (a get-or-insert returning whether it hit) over the trace.
+#[inline(never)]
+fn drive(trace: &[u64], mut op: impl FnMut(u64) -> bool) -> (f64, f64) {
+    let start = Instant::now();
+    let mut hits = 0usize;
+    for &key in trace {
+        hits += usize::from(op(black_box(key)));
+    }
+    let secs = start.elapsed().as_secs_f64();
+    (
+        trace.len() as f64 / secs / 1e6,
+        hits as f64 / trace.len() as f64,
+    )
+}
+
+fn leakless_ttl(trace: &[u64], ttl: Option<Duration>, clock: leakless::Clock) -> (f64, f64) {
+    let mut builder = BoundedMap::<u64, u64>::builder()
+        .capacity(CAPACITY)
+        .clock(clock);
+    if let Some(ttl) = ttl {
+        builder = builder.ttl(ttl);
+    }
+    let mut map = builder.build();
+    drive(trace, |k| {
+        if map.get(&k).is_some() {
+            return true;
+        }
+        map.insert(k, k);
+        false
+    })
+}
+
+fn moka_sync(trace: &[u64], ttl: Duration) -> (f64, f64) {
+    let cache = moka::sync::Cache::<u64, u64>::builder()
+        .max_capacity(CAPACITY as u64)
+        .time_to_live(ttl)
+        .build();
+    drive(trace, |k| {
+        if cache.get(&k).is_some() {
+            return true;
+        }
+        cache.insert(k, k);
+        false
+    })
+}
+
+fn mini_moka_unsync(trace: &[u64], ttl: Duration) -> (f64, f64) {
+    let mut cache = mini_moka::unsync::Cache::<u64, u64>::builder()
+        .max_capacity(CAPACITY as u64)
+        .time_to_live(ttl)
+        .build();
+    drive(trace, |k| {
+        if cache.get(&k).is_some() {
+            return true;
+        }
+        cache.insert(k, k);
+        false
+    })
+}
+
+fn expiry_report(trace: &[u64], reps: usize) {
+    const LONG: Duration = Duration::from_secs(3600);
+    const SHORT: Duration = Duration::from_millis(20);
+    type Runner = Box<dyn Fn(&[u64]) -> (f64, f64)>;
+    let contenders: Vec<(&str, &str, Runner)> = vec![
+        (
+            "leakless",
+            "none",
+            Box::new(|t: &[u64]| leakless_ttl(t, None, leakless::Clock::coarse())),
+        ),
+        (
+            "leakless",
+            "1 h",
+            Box::new(|t: &[u64]| leakless_ttl(t, Some(LONG), leakless::Clock::coarse())),
+        ),
+        (
+            "leakless, Clock::precise",
+            "1 h",
+            Box::new(|t: &[u64]| leakless_ttl(t, Some(LONG), leakless::Clock::precise())),
+        ),
+        (
+            "mini_moka::unsync",
+            "1 h",
+            Box::new(|t: &[u64]| mini_moka_unsync(t, LONG)),
+        ),
+        (
+            "moka::sync",
+            "1 h",
+            Box::new(|t: &[u64]| moka_sync(t, LONG)),
+        ),
+        (
+            "leakless",
+            "20 ms",
+            Box::new(|t: &[u64]| leakless_ttl(t, Some(SHORT), leakless::Clock::coarse())),
+        ),
+        (
+            "mini_moka::unsync",
+            "20 ms",
+            Box::new(|t: &[u64]| mini_moka_unsync(t, SHORT)),
+        ),
+        (
+            "moka::sync",
+            "20 ms",
+            Box::new(|t: &[u64]| moka_sync(t, SHORT)),
+        ),
+    ];
+    let mut runs: Vec<Vec<(f64, f64)>> = contenders.iter().map(|_| Vec::new()).collect();
+    for rep in 0..reps {
+        eprintln!("expiry repetition {}/{reps}", rep + 1);
+        for (i, (_, _, runner)) in contenders.iter().enumerate() {
+            runs[i].push(runner(trace));
+        }
+    }
+    let medians: Vec<(f64, f64)> = runs
+        .iter()
+        .map(|r| {
+            (
+                median(r.iter().map(|x| x.0).collect()),
+                median(r.iter().map(|x| x.1).collect()),
+            )
+        })
+        .collect();
+    let base = medians[0].0;
+    println!(
+        "\nzipf get-then-insert with a TTL, capacity {CAPACITY}, {} ops\n",
+        trace.len()
+    );
+    println!("| crate | TTL | Mops/s | vs leakless without TTL | hit ratio |");
+    println!("|---|---|---:|---:|---:|");
+    for ((name, ttl, _), (mops, hit)) in contenders.iter().zip(&medians) {
+        println!(
+            "| {name} | {ttl} | {mops:.1} | {:.2}x | {:.1}% |",
+            mops / base,
+            100.0 * hit
+        );
+    }
+    let time_ratio = base / medians[1].0;
+    let fastest_moka = medians[3].0.max(medians[4].0);
+    println!("\nTargets:");
+    println!(
+        "- {} leakless with a TTL takes <= 1.2x its time without: {time_ratio:.2}x",
+        if time_ratio <= 1.2 { "PASS" } else { "MISS" }
+    );
+    println!(
+        "- {} leakless with a TTL is faster than both moka caches: {:.2}x the faster one",
+        if medians[1].0 > fastest_moka {
+            "PASS"
+        } else {
+            "MISS"
+        },
+        medians[1].0 / fastest_moka
+    );
 }
 
 fn print_report(rows: &[Row], sizes: &Sizes, reps: usize, quick: bool) {
