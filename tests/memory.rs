@@ -157,3 +157,49 @@ fn a_ttl_alone_keeps_a_map_of_short_lived_values_small() {
     assert!(held < 1 << 20, "a map of ~1000 u64 pairs holds {held} B");
     assert_eq!(m.stats().evictions.expired, 2_000_000 - m.len() as u64);
 }
+
+#[test]
+fn a_weak_value_map_under_churn_is_what_its_footprint_says_and_stays_small() {
+    use leakless::WeakValueMap;
+    use std::sync::Arc;
+
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    const LIVE: u64 = 100_000;
+    let keep: Vec<Arc<u64>> = (0..LIVE).map(Arc::new).collect();
+    let base = live_bytes();
+    let mut m = WeakValueMap::new();
+    for v in &keep {
+        m.insert(**v, v);
+    }
+    let settled = since(base);
+    for i in 0..400_000u64 {
+        let v = Arc::new(i);
+        m.insert(LIVE + i, &v);
+    }
+    // Everything the map holds, dead values' pinned blocks included, is
+    // what `footprint` reports (±1%).
+    let held = since(base);
+    let reported = m.footprint();
+    assert!(
+        held.abs_diff(reported) * 100 <= held,
+        "allocator {held} B, footprint {reported} B"
+    );
+    // The table may take one doubling (100k live fill 87% of the 2^17
+    // bucket table, too full to churn in), and then churn is flat: another
+    // 400k inserts add nothing.
+    assert!(
+        held <= settled * 5 / 2,
+        "{held} B after churn, {settled} B before"
+    );
+    for i in 400_000..800_000u64 {
+        let v = Arc::new(i);
+        m.insert(LIVE + i, &v);
+    }
+    let again = since(base);
+    assert!(
+        again <= held + held / 10,
+        "{again} B after more churn, {held} B before"
+    );
+    m.purge_all();
+    assert_eq!(m.len() as u64, LIVE);
+}

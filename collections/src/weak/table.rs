@@ -6,8 +6,9 @@
 //! entries, so churn doubles it again and again. Here, when the table has no
 //! room left, every dead entry is purged first and the table is rebuilt at
 //! its current size (clearing tombstones) unless live entries really fill
-//! three quarters of it. Each insert also sweeps [`SWEEP`] slots, so under
-//! insert-then-drop churn dead entries stay below half the live ones.
+//! four fifths of it; the slab is sized to the table, never past it. Each
+//! insert also sweeps [`SWEEP`] slots, so under insert-then-drop churn dead
+//! entries stay below half the live ones.
 
 use core::hash::BuildHasher;
 use core::mem;
@@ -163,7 +164,8 @@ impl<T: Mortal, S: BuildHasher> WeakTable<T, S> {
         }
         let i = self.slots.len() as u32;
         if self.slots.len() == self.slots.capacity() {
-            let room = shrink::grown(self.slots.len(), usize::MAX);
+            // The table's room bounds the slab: grow it to that, not past.
+            let room = self.room.max(self.slots.len() + 1);
             self.slots.reserve_exact(room - self.slots.len());
         }
         self.slots.push(entry);
@@ -175,13 +177,14 @@ impl<T: Mortal, S: BuildHasher> WeakTable<T, S> {
     }
 
     /// The table is out of room: purge every dead entry, then rebuild it at
-    /// the size live entries call for (the same size unless they fill three
-    /// quarters of it, double if they do, smaller if they are few). Runs
-    /// once per `room / 4` inserts or more: amortized *O*(1).
+    /// the size live entries call for (the same size unless they fill four
+    /// fifths of it, double if they do, smaller if they are few), and fit
+    /// the slab to it. Runs once per `room / 5` inserts or more: amortized
+    /// *O*(1).
     fn make_room(&mut self, hash_of: &impl Fn(&S, &T) -> u64) -> Vec<T> {
         let dead = self.retain(|_| true);
         let live = self.slots.len();
-        let room = if live + 1 > self.room / 4 * 3 {
+        let room = if live + 1 > self.room / 5 * 4 {
             shrink::grown(self.room, usize::MAX).max(live + 1)
         } else if live <= self.room / 4 {
             (2 * live).max(shrink::MIN_SLOTS)
@@ -189,8 +192,11 @@ impl<T: Mortal, S: BuildHasher> WeakTable<T, S> {
             self.room
         };
         self.rebuild(room, hash_of);
-        if let Some(shrunk) = shrink::shrunk(live, self.slots.capacity()) {
-            self.slots.shrink_to(shrunk);
+        let room = self.room;
+        if self.slots.capacity() > room {
+            self.slots.shrink_to(room);
+        } else {
+            self.slots.reserve_exact(room - live);
         }
         dead
     }
