@@ -25,16 +25,20 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub use leakless_collections::arena;
 pub use leakless_collections::bounded;
 pub use leakless_collections::{
-    BoundedMap, Clock, DefaultHashBuilder, EvictionCause, Evictions, Footprint, Listeners,
-    ManualClock, Stats, Subscription, WeakKeyMap, WeakValueMap,
+    Arena, BoundedMap, Clock, DefaultHashBuilder, EvictionCause, Evictions, Footprint, Handle,
+    Listeners, ManualClock, SideTable, StaleHandle, Staleness, Stats, Subscription, WeakKeyMap,
+    WeakValueMap,
 };
+pub use leakless_macros::handle;
 
 /// Paths the macros' generated code uses. Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
     pub use leakless_collections;
+    pub use leakless_collections::RawHandle;
 }
 
 /// The README's examples, compiled and run as doc tests.

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod arena;
 pub mod bounded;
 mod clock;
 mod eviction;
@@ -20,6 +21,7 @@ mod shrink;
 mod stats;
 pub mod weak;
 
+pub use arena::{Arena, Handle, RawHandle, SideTable, StaleHandle, Staleness};
 pub use bounded::BoundedMap;
 pub use clock::{Clock, ManualClock};
 pub use eviction::EvictionCause;
