@@ -14,17 +14,11 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use leakless::Arena;
+use leakless_testkit::bench::{median, mix, Settings};
 use slotmap::{DefaultKey, SlotMap};
 
 #[leakless::handle]
 struct Id;
-
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
 
 /// ns per insert, get, remove.
 type Times = [f64; 3];
@@ -73,18 +67,8 @@ fn slotmap(n: usize, picks: &[usize]) -> Times {
     [insert, get, per_op(start, n)]
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
-
 fn main() {
-    let quick = std::env::var_os("BENCH_QUICK").is_some();
-    let reps: usize = std::env::var("BENCH_REPS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5)
-        .max(1);
+    let Settings { quick, reps } = Settings::from_env();
     let scale = if quick { 10 } else { 1 };
     let n = 1_000_000 / scale;
     let picks: Vec<usize> = (0..10_000_000 / scale as u64)

@@ -35,6 +35,7 @@ use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
 
 use leakless::BoundedMap;
+use leakless_testkit::bench::{median, mix, Settings};
 use leakless_testkit::{live_bytes, CountingAlloc};
 
 #[global_allocator]
@@ -196,14 +197,6 @@ impl Contender for hashbrown::HashMap<u64, u64> {
     }
 }
 
-/// splitmix64: fast, fixed-seed, and a bijection, so it also scrambles keys.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 /// `len` keys drawn from Zipf(`s`) over `universe` ranks, each rank mapped
 /// to a scrambled u64 key (so no crate gains from sequential keys).
 fn zipf_trace(universe: usize, s: f64, len: usize, seed: u64) -> Vec<u64> {
@@ -293,16 +286,6 @@ fn run<C: Contender>(sizes: &Sizes, traces: &Traces) -> Run {
     }
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    let mid = xs.len() / 2;
-    if xs.len() % 2 == 1 {
-        xs[mid]
-    } else {
-        (xs[mid - 1] + xs[mid]) / 2.0
-    }
-}
-
 struct Row {
     name: &'static str,
     zipf_mops: f64,
@@ -313,12 +296,7 @@ struct Row {
 }
 
 fn main() {
-    let quick = std::env::var_os("BENCH_QUICK").is_some();
-    let reps: usize = std::env::var("BENCH_REPS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5)
-        .max(1);
+    let Settings { quick, reps } = Settings::from_env();
     let scale = if quick { 10 } else { 1 };
     let sizes = Sizes {
         zipf_universe: 1_000_000,

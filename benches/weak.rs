@@ -19,6 +19,7 @@ use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use leakless::WeakValueMap;
+use leakless_testkit::bench::{median, mix, Settings};
 use leakless_testkit::{live_bytes, CountingAlloc};
 
 #[global_allocator]
@@ -62,13 +63,6 @@ impl Contender for weak_table::WeakValueHashMap<u64, Weak<u64>> {
     fn capacity(&self) -> usize {
         weak_table::WeakValueHashMap::capacity(self)
     }
-}
-
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 struct Run {
@@ -117,18 +111,8 @@ fn run<C: Contender>(live: &[Arc<u64>], gets: &[u64], churn: u64) -> Run {
     }
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
-
 fn main() {
-    let quick = std::env::var_os("BENCH_QUICK").is_some();
-    let reps: usize = std::env::var("BENCH_REPS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5)
-        .max(1);
+    let Settings { quick, reps } = Settings::from_env();
     let scale = if quick { 10 } else { 1 };
     let n = 1_000_000 / scale;
     let live: Vec<Arc<u64>> = (0..n as u64).map(Arc::new).collect();

@@ -90,3 +90,72 @@ pub fn reset_peak() {
 pub fn allocations() -> usize {
     ALLOCATIONS.load(Ordering::Relaxed)
 }
+
+/// What the in-tree benchmarks share: settings from the environment, a
+/// fixed-seed key scrambler, medians.
+pub mod bench {
+    /// `BENCH_QUICK` (any value: sizes / 10, a smoke run) and `BENCH_REPS`
+    /// (repetitions, default 5).
+    pub struct Settings {
+        /// Whether sizes are cut to a tenth.
+        pub quick: bool,
+        /// Repetitions; every figure reported is their median.
+        pub reps: usize,
+    }
+
+    impl Settings {
+        /// Reads `BENCH_QUICK` and `BENCH_REPS`.
+        pub fn from_env() -> Self {
+            Settings {
+                quick: std::env::var_os("BENCH_QUICK").is_some(),
+                reps: std::env::var("BENCH_REPS")
+                    .ok()
+                    .and_then(|r| r.parse().ok())
+                    .unwrap_or(5)
+                    .max(1),
+            }
+        }
+
+        /// `n`, or a tenth of it in a quick run.
+        pub fn size(&self, n: usize) -> usize {
+            if self.quick {
+                n / 10
+            } else {
+                n
+            }
+        }
+
+        /// A note for report headers.
+        pub fn describe(&self) -> String {
+            format!(
+                "median of {} run(s){}",
+                self.reps,
+                if self.quick {
+                    " (BENCH_QUICK: 1/10 sizes)"
+                } else {
+                    ""
+                }
+            )
+        }
+    }
+
+    /// splitmix64: fast, fixed-seed, and a bijection, so it also scrambles
+    /// keys (no crate gains from sequential ones).
+    pub fn mix(mut z: u64) -> u64 {
+        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// The median (mean of the middle two for an even count).
+    pub fn median(mut xs: Vec<f64>) -> f64 {
+        xs.sort_by(f64::total_cmp);
+        let mid = xs.len() / 2;
+        match xs.len() {
+            0 => f64::NAN,
+            n if n % 2 == 1 => xs[mid],
+            _ => (xs[mid - 1] + xs[mid]) / 2.0,
+        }
+    }
+}

@@ -1,7 +1,6 @@
 //! [`WeakKeyMap`]: data attached to objects, by identity, that goes with
 //! them.
 
-use core::cell::Cell;
 use core::fmt;
 use core::hash::BuildHasher;
 use core::mem;
@@ -10,7 +9,6 @@ use std::sync::{Arc, Weak};
 use hashbrown::DefaultHashBuilder;
 
 use super::table::{Mortal, WeakTable};
-use crate::stats::Evictions;
 use crate::{Footprint, Stats};
 
 pub(crate) struct KeySlot<K: ?Sized, V> {
@@ -66,11 +64,6 @@ fn hash_slot<K: ?Sized, V, S: BuildHasher>(hasher: &S, slot: &KeySlot<K, V>) -> 
 /// ```
 pub struct WeakKeyMap<K: ?Sized, V, S = DefaultHashBuilder> {
     inner: WeakTable<KeySlot<K, V>, S>,
-    hits: Cell<u64>,
-    misses: Cell<u64>,
-    inserts: u64,
-    updates: u64,
-    evictions: Evictions,
 }
 
 impl<K: ?Sized, V> WeakKeyMap<K, V> {
@@ -108,11 +101,6 @@ impl<K: ?Sized, V, S> WeakKeyMap<K, V, S> {
     pub fn with_hasher(hasher: S) -> Self {
         WeakKeyMap {
             inner: WeakTable::new(hasher),
-            hits: Cell::new(0),
-            misses: Cell::new(0),
-            inserts: 0,
-            updates: 0,
-            evictions: Evictions::default(),
         }
     }
 
@@ -213,9 +201,7 @@ impl<K: ?Sized, V, S> WeakKeyMap<K, V, S> {
             Some(k) => keep(&k, &mut s.value),
             None => false,
         });
-        let dead = removed.iter().filter(|s| !s.is_live()).count() as u64;
-        self.evictions.collected += dead;
-        self.evictions.explicit += removed.len() as u64 - dead;
+        self.inner.counters.removed(&removed);
     }
 
     /// Removes everything (dropping every value) and releases the memory.
@@ -233,7 +219,7 @@ impl<K: ?Sized, V, S> WeakKeyMap<K, V, S> {
     /// ```
     pub fn clear(&mut self) {
         let all = self.inner.clear();
-        self.evictions.explicit += all.len() as u64;
+        self.inner.counters.removed(&all);
     }
 
     /// Removes every entry whose key has died, dropping its value, and
@@ -249,7 +235,7 @@ impl<K: ?Sized, V, S> WeakKeyMap<K, V, S> {
     /// ```
     pub fn purge_all(&mut self) -> usize {
         let dead = self.inner.retain(|_| true).len();
-        self.evictions.collected += dead as u64;
+        self.inner.counters.evictions.collected += dead as u64;
         dead
     }
 
@@ -268,16 +254,7 @@ impl<K: ?Sized, V, S> WeakKeyMap<K, V, S> {
     /// assert_eq!(m.stats().hits, 1);
     /// ```
     pub fn stats(&self) -> Stats {
-        Stats {
-            hits: self.hits.get(),
-            misses: self.misses.get(),
-            inserts: self.inserts,
-            updates: self.updates,
-            evictions: self.evictions,
-            len: self.inner.len(),
-            capacity: usize::MAX,
-            bytes: self.inner.heap_bytes(),
-        }
+        self.inner.stats()
     }
 }
 
@@ -306,18 +283,18 @@ impl<K: ?Sized, V, S: BuildHasher> WeakKeyMap<K, V, S> {
     pub fn insert(&mut self, key: &Arc<K>, value: V) -> Option<V> {
         match self.find(key) {
             Some((i, _)) => {
-                self.updates += 1;
+                self.inner.counters.updates += 1;
                 Some(mem::replace(&mut self.inner.slots[i as usize].value, value))
             }
             None => {
-                self.inserts += 1;
+                self.inner.counters.inserts += 1;
                 let hash = self.inner.hasher.hash_one(address(Arc::as_ptr(key)));
                 let slot = KeySlot {
                     key: Arc::downgrade(key),
                     value,
                 };
                 let (_, dead) = self.inner.insert_new(hash, slot, hash_slot);
-                self.evictions.collected += dead.len() as u64;
+                self.inner.counters.evictions.collected += dead.len() as u64;
                 None
             }
         }
@@ -339,12 +316,7 @@ impl<K: ?Sized, V, S: BuildHasher> WeakKeyMap<K, V, S> {
         let found = self
             .find(key)
             .map(|(i, _)| &self.inner.slots[i as usize].value);
-        let counter = if found.is_some() {
-            &self.hits
-        } else {
-            &self.misses
-        };
-        counter.set(counter.get() + 1);
+        self.inner.counters.lookup(found.is_some());
         found
     }
 
@@ -420,7 +392,7 @@ impl<K: ?Sized, V, S: BuildHasher> WeakKeyMap<K, V, S> {
     /// ```
     pub fn purge(&mut self, budget: usize) -> usize {
         let dead = self.inner.sweep(budget, hash_slot);
-        self.evictions.collected += dead.len() as u64;
+        self.inner.counters.evictions.collected += dead.len() as u64;
         self.inner.maybe_shrink(hash_slot);
         dead.len()
     }

@@ -10,6 +10,7 @@
 //! insert also sweeps [`SWEEP`] slots, so under insert-then-drop churn dead
 //! entries stay below half the live ones.
 
+use core::cell::Cell;
 use core::hash::BuildHasher;
 use core::mem;
 
@@ -17,6 +18,8 @@ use hashbrown::HashTable;
 
 use crate::list::NIL;
 use crate::shrink;
+use crate::stats::Evictions;
+use crate::Stats;
 
 /// Slots each insert checks for death: with 3, a full pass over `n` slots
 /// takes `n / 3` inserts, so at most about `n / 3` entries die unseen.
@@ -25,6 +28,33 @@ pub(crate) const SWEEP: usize = 3;
 /// An entry that can die on its own.
 pub(crate) trait Mortal {
     fn is_live(&self) -> bool;
+}
+
+/// The counters both weak maps keep for [`Stats`].
+#[derive(Clone, Default)]
+pub(crate) struct Counters {
+    hits: Cell<u64>,
+    misses: Cell<u64>,
+    pub(crate) inserts: u64,
+    pub(crate) updates: u64,
+    pub(crate) evictions: Evictions,
+}
+
+impl Counters {
+    /// Counts a lookup as a hit or a miss.
+    #[inline]
+    pub(crate) fn lookup(&self, found: bool) {
+        let counter = if found { &self.hits } else { &self.misses };
+        counter.set(counter.get() + 1);
+    }
+
+    /// Counts entries taken out by `retain`/`clear`: the dead as collected,
+    /// the rest as explicit removals.
+    pub(crate) fn removed<T: Mortal>(&mut self, removed: &[T]) {
+        let dead = removed.iter().filter(|s| !s.is_live()).count() as u64;
+        self.evictions.collected += dead;
+        self.evictions.explicit += removed.len() as u64 - dead;
+    }
 }
 
 #[derive(Clone)]
@@ -36,6 +66,7 @@ pub(crate) struct WeakTable<T, S> {
     cursor: usize,
     /// The table's capacity right after it was last built (no tombstones).
     room: usize,
+    pub(crate) counters: Counters,
 }
 
 impl<T: Mortal, S> WeakTable<T, S> {
@@ -46,6 +77,22 @@ impl<T: Mortal, S> WeakTable<T, S> {
             hasher,
             cursor: 0,
             room: 0,
+            counters: Counters::default(),
+        }
+    }
+
+    /// The map's [`Stats`]: its counters, `len` and own bytes. *O*(1).
+    pub(crate) fn stats(&self) -> Stats {
+        let c = &self.counters;
+        Stats {
+            hits: c.hits.get(),
+            misses: c.misses.get(),
+            inserts: c.inserts,
+            updates: c.updates,
+            evictions: c.evictions,
+            len: self.slots.len(),
+            capacity: usize::MAX,
+            bytes: self.heap_bytes(),
         }
     }
 

@@ -1,7 +1,6 @@
 //! [`WeakValueMap`]: a map whose values are held weakly.
 
 use core::borrow::Borrow;
-use core::cell::Cell;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::mem;
@@ -10,7 +9,6 @@ use std::sync::{Arc, Weak};
 use hashbrown::DefaultHashBuilder;
 
 use super::table::{Mortal, WeakTable};
-use crate::stats::Evictions;
 use crate::{Footprint, Stats};
 
 pub(crate) struct ValueSlot<K, V> {
@@ -71,11 +69,6 @@ fn hash_slot<K: Hash, V, S: BuildHasher>(hasher: &S, slot: &ValueSlot<K, V>) -> 
 /// ```
 pub struct WeakValueMap<K, V, S = DefaultHashBuilder> {
     inner: WeakTable<ValueSlot<K, V>, S>,
-    hits: Cell<u64>,
-    misses: Cell<u64>,
-    inserts: u64,
-    updates: u64,
-    evictions: Evictions,
 }
 
 impl<K, V> WeakValueMap<K, V> {
@@ -113,11 +106,6 @@ impl<K, V, S> WeakValueMap<K, V, S> {
     pub fn with_hasher(hasher: S) -> Self {
         WeakValueMap {
             inner: WeakTable::new(hasher),
-            hits: Cell::new(0),
-            misses: Cell::new(0),
-            inserts: 0,
-            updates: 0,
-            evictions: Evictions::default(),
         }
     }
 
@@ -233,18 +221,11 @@ impl<K, V, S> WeakValueMap<K, V, S> {
     /// assert_eq!(m.len(), 2);
     /// ```
     pub fn retain(&mut self, mut keep: impl FnMut(&K, &Arc<V>) -> bool) {
-        let mut kept_dead = 0u64;
         let removed = self.inner.retain(|s| match s.value.upgrade() {
             Some(v) => keep(&s.key, &v),
             None => false,
         });
-        for s in &removed {
-            if !s.is_live() {
-                kept_dead += 1;
-            }
-        }
-        self.evictions.collected += kept_dead;
-        self.evictions.explicit += removed.len() as u64 - kept_dead;
+        self.inner.counters.removed(&removed);
     }
 
     /// Removes everything and releases the memory. *O*(`len`).
@@ -261,7 +242,7 @@ impl<K, V, S> WeakValueMap<K, V, S> {
     /// ```
     pub fn clear(&mut self) {
         let all = self.inner.clear();
-        self.evictions.explicit += all.len() as u64;
+        self.inner.counters.removed(&all);
     }
 
     /// Removes every dead entry now, returning how many. Inserts purge
@@ -278,7 +259,7 @@ impl<K, V, S> WeakValueMap<K, V, S> {
     /// ```
     pub fn purge_all(&mut self) -> usize {
         let dead = self.inner.retain(|_| true).len();
-        self.evictions.collected += dead as u64;
+        self.inner.counters.evictions.collected += dead as u64;
         dead
     }
 
@@ -299,16 +280,7 @@ impl<K, V, S> WeakValueMap<K, V, S> {
     /// assert_eq!((s.hits, s.misses, s.inserts), (1, 1, 1));
     /// ```
     pub fn stats(&self) -> Stats {
-        Stats {
-            hits: self.hits.get(),
-            misses: self.misses.get(),
-            inserts: self.inserts,
-            updates: self.updates,
-            evictions: self.evictions,
-            len: self.inner.len(),
-            capacity: usize::MAX,
-            bytes: self.inner.heap_bytes(),
-        }
+        self.inner.stats()
     }
 }
 
@@ -330,7 +302,7 @@ where
     }
 
     fn collect(&mut self, dead: Vec<ValueSlot<K, V>>) {
-        self.evictions.collected += dead.len() as u64;
+        self.inner.counters.evictions.collected += dead.len() as u64;
     }
 
     /// Maps `key` to `value` (held weakly) and returns the previous value if
@@ -353,12 +325,12 @@ where
         let weak = Arc::downgrade(value);
         match self.find(&key) {
             Some((i, _)) => {
-                self.updates += 1;
+                self.inner.counters.updates += 1;
                 let old = mem::replace(&mut self.inner.slots[i as usize].value, weak);
                 old.upgrade()
             }
             None => {
-                self.inserts += 1;
+                self.inner.counters.inserts += 1;
                 let hash = self.inner.hasher.hash_one(&key);
                 let (_, dead) =
                     self.inner
@@ -389,12 +361,7 @@ where
         let found = self
             .find(key)
             .and_then(|(i, _)| self.inner.slots[i as usize].value.upgrade());
-        let counter = if found.is_some() {
-            &self.hits
-        } else {
-            &self.misses
-        };
-        counter.set(counter.get() + 1);
+        self.inner.counters.lookup(found.is_some());
         found
     }
 
@@ -440,7 +407,7 @@ where
         self.inner.maybe_shrink(hash_slot);
         let value = slot.value.upgrade();
         if value.is_none() {
-            self.evictions.collected += 1;
+            self.inner.counters.evictions.collected += 1;
         }
         value
     }
@@ -507,11 +474,6 @@ impl<K: Clone, V, S: Clone> Clone for WeakValueMap<K, V, S> {
     fn clone(&self) -> Self {
         WeakValueMap {
             inner: self.inner.clone(),
-            hits: self.hits.clone(),
-            misses: self.misses.clone(),
-            inserts: self.inserts,
-            updates: self.updates,
-            evictions: self.evictions,
         }
     }
 }
