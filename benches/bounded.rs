@@ -35,7 +35,7 @@ use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
 
 use leakless::BoundedMap;
-use leakless_testkit::bench::{median, mix, Settings};
+use leakless_testkit::bench::{median, mix, zipf_trace, Settings};
 use leakless_testkit::{live_bytes, CountingAlloc};
 
 #[global_allocator]
@@ -195,24 +195,6 @@ impl Contender for hashbrown::HashMap<u64, u64> {
     fn get(&mut self, key: u64) -> Option<u64> {
         hashbrown::HashMap::get(self, &key).copied()
     }
-}
-
-/// `len` keys drawn from Zipf(`s`) over `universe` ranks, each rank mapped
-/// to a scrambled u64 key (so no crate gains from sequential keys).
-fn zipf_trace(universe: usize, s: f64, len: usize, seed: u64) -> Vec<u64> {
-    let mut cdf = Vec::with_capacity(universe);
-    let mut total = 0.0;
-    for rank in 1..=universe {
-        total += 1.0 / (rank as f64).powf(s);
-        cdf.push(total);
-    }
-    (0..len as u64)
-        .map(|i| {
-            let u = (mix(seed ^ i) >> 11) as f64 / (1u64 << 53) as f64 * total;
-            let rank = cdf.partition_point(|&c| c < u).min(universe - 1);
-            mix(rank as u64)
-        })
-        .collect()
 }
 
 struct Sizes {

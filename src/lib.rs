@@ -27,6 +27,7 @@
 
 pub use leakless_collections::arena;
 pub use leakless_collections::bounded;
+pub use leakless_collections::sync;
 pub use leakless_collections::{
     Arena, BoundedMap, Clock, DefaultHashBuilder, EvictionCause, Evictions, Footprint, Handle,
     Listeners, ManualClock, SideTable, StaleHandle, Staleness, Stats, Subscription, WeakKeyMap,

@@ -19,6 +19,7 @@ mod list;
 mod listeners;
 mod shrink;
 mod stats;
+pub mod sync;
 pub mod weak;
 
 pub use arena::{Arena, Handle, RawHandle, SideTable, StaleHandle, Staleness};

@@ -148,6 +148,24 @@ pub mod bench {
         z ^ (z >> 31)
     }
 
+    /// `len` keys drawn from Zipf(`s`) over `universe` ranks, each rank
+    /// mapped to a scrambled key.
+    pub fn zipf_trace(universe: usize, s: f64, len: usize, seed: u64) -> Vec<u64> {
+        let mut cdf = Vec::with_capacity(universe);
+        let mut total = 0.0;
+        for rank in 1..=universe {
+            total += 1.0 / (rank as f64).powf(s);
+            cdf.push(total);
+        }
+        (0..len as u64)
+            .map(|i| {
+                let u = (mix(seed ^ i) >> 11) as f64 / (1u64 << 53) as f64 * total;
+                let rank = cdf.partition_point(|&c| c < u).min(universe - 1);
+                mix(rank as u64)
+            })
+            .collect()
+    }
+
     /// The median (mean of the middle two for an even count).
     pub fn median(mut xs: Vec<f64>) -> f64 {
         xs.sort_by(f64::total_cmp);

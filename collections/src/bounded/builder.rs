@@ -39,6 +39,9 @@ mod sealed {
     impl Sealed for super::HasBound {}
 }
 
+/// A map's shards and the listener kept apart from them.
+pub(crate) type Shards<K, V, S> = (Vec<BoundedMap<K, V, S>>, Option<Listener<K, V>>);
+
 /// Configures a [`BoundedMap`]: its count bound, weight bound and weigher,
 /// time bounds (TTL, TTI) and clock, eviction listener and hasher.
 ///
@@ -347,5 +350,44 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             Expiry::new(self.ttl, self.tti, self.clock),
             self.hasher,
         )
+    }
+
+    /// The map split into `n` shards whose bounds add up to this builder's
+    /// (the first `capacity % n` shards take one more entry, likewise for
+    /// weight), each holding its evictions for the owner, and the listener
+    /// apart: the sync map calls it after releasing a shard's lock.
+    pub(crate) fn build_shards(self, n: usize) -> Shards<K, V, S>
+    where
+        S: Clone,
+    {
+        let split = |total: u64, i: u64| total / n as u64 + u64::from(i < total % n as u64);
+        let clock = (self.ttl.is_some() || self.tti.is_some())
+            .then(|| self.clock.clone().unwrap_or_default())
+            .or(self.clock.clone());
+        let shards = (0..n as u64)
+            .map(|i| {
+                let capacity = self.capacity.map_or(usize::MAX, |c| {
+                    if c == usize::MAX {
+                        c
+                    } else {
+                        split(c as u64, i) as usize
+                    }
+                });
+                let max_weight = self
+                    .max_weight
+                    .map(|w| if w == u64::MAX { w } else { split(w, i) });
+                let mut map = BoundedMap::from_parts(
+                    capacity,
+                    max_weight,
+                    self.weigher.clone(),
+                    None,
+                    Expiry::new(self.ttl, self.tti, clock.clone()),
+                    self.hasher.clone(),
+                );
+                map.hold_evictions();
+                map
+            })
+            .collect();
+        (shards, self.listener)
     }
 }

@@ -109,6 +109,9 @@ pub struct BoundedMap<K, V, S = DefaultHashBuilder> {
     expiry: Expiry,
     /// Evicted entries waiting for the listener until the map is consistent.
     pending: Vec<(K, V, EvictionCause)>,
+    /// Keep evictions in `pending` for the owner to take (the sync map does,
+    /// to hand them over, and drop them, after releasing its lock).
+    holding: bool,
     /// A value `entry`/`get_or_insert_with` could not admit (or that
     /// expired at once) but must lend out, and why it will go.
     parked: Option<(K, V, EvictionCause)>,
@@ -130,6 +133,28 @@ struct WriteTime {
     deadline: u64,
     /// A per-entry TTL (filed in the timer wheel), not the map's own.
     per_entry: bool,
+}
+
+/// Evictions taken out of a map that holds them (see `take_evictions`).
+pub(crate) enum Held<K, V> {
+    None,
+    One((K, V, EvictionCause)),
+    Many(Vec<(K, V, EvictionCause)>),
+}
+
+impl<K, V> IntoIterator for Held<K, V> {
+    type Item = (K, V, EvictionCause);
+    type IntoIter =
+        core::iter::Chain<core::option::IntoIter<Self::Item>, std::vec::IntoIter<Self::Item>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        let (one, many) = match self {
+            Held::None => (None, Vec::new()),
+            Held::One(e) => (Some(e), Vec::new()),
+            Held::Many(v) => (None, v),
+        };
+        one.into_iter().chain(many)
+    }
 }
 
 /// The table's rehash function: hashes the key of the slot an index names.
@@ -231,6 +256,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
             listener,
             expiry,
             pending: Vec::new(),
+            holding: false,
             parked: None,
             hits: Cell::new(0),
             misses: Cell::new(0),
@@ -725,8 +751,45 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// always, queued for the listener if there is one, dropped otherwise.
     fn evict(&mut self, key: K, value: V, cause: EvictionCause) {
         self.evictions.count(cause);
-        if self.listener.is_some() {
+        if self.listener.is_some() || self.holding {
             self.pending.push((key, value, cause));
+        }
+    }
+
+    /// From now on, evictions wait in the map for [`take_evictions`]
+    /// (Self::take_evictions) instead of going to the listener.
+    pub(crate) fn hold_evictions(&mut self) {
+        self.holding = true;
+    }
+
+    /// Removes `key`'s entry as an explicit eviction (counted, and held or
+    /// sent to the listener with cause `Explicit`); true if it was there.
+    pub(crate) fn discard<Q>(&mut self, key: &Q) -> bool
+    where
+        K: Hash + Eq + Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        S: BuildHasher,
+    {
+        match self.remove_entry(key) {
+            Some((k, v)) => {
+                self.evict(k, v, EvictionCause::Explicit);
+                self.deliver();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The evictions held since the last call, least recent first. The
+    /// common cases (none, one) keep the buffer and allocate nothing.
+    pub(crate) fn take_evictions(&mut self) -> Held<K, V> {
+        match self.pending.len() {
+            0 => Held::None,
+            1 => match self.pending.pop() {
+                Some(one) => Held::One(one),
+                None => Held::None,
+            },
+            _ => Held::Many(mem::take(&mut self.pending)),
         }
     }
 
@@ -736,7 +799,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// are dropped by the drain.
     #[inline]
     fn deliver(&mut self) {
-        if self.pending.is_empty() {
+        if self.pending.is_empty() || self.holding {
             return;
         }
         if let Some(listener) = &self.listener {
@@ -1724,6 +1787,7 @@ where
             listener: self.listener.clone(),
             expiry: self.expiry.clone(),
             pending: Vec::new(),
+            holding: false,
             parked: None,
             hits: self.hits.clone(),
             misses: self.misses.clone(),

@@ -1,0 +1,273 @@
+//! `sync::BoundedMap` under threads: the bound, drops and stats after a
+//! storm of mixed operations; single-flight initialization under
+//! contention, with a panicking initializer and a re-entrant one; a
+//! listener that writes to the map it listens to.
+
+use std::collections::HashSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex, OnceLock};
+use std::thread;
+use std::time::Duration;
+
+use leakless::sync::BoundedMap;
+use leakless::{EvictionCause, ManualClock};
+
+/// A value that counts its drops process-wide (threads drop them).
+struct Counted {
+    id: u64,
+    ledger: Arc<Ledger>,
+}
+
+#[derive(Default)]
+struct Ledger {
+    created: AtomicU64,
+    dropped: Mutex<HashSet<u64>>,
+}
+
+impl Counted {
+    fn new(ledger: &Arc<Ledger>) -> Self {
+        let id = ledger.created.fetch_add(1, Ordering::Relaxed);
+        Counted {
+            id,
+            ledger: Arc::clone(ledger),
+        }
+    }
+}
+
+impl Clone for Counted {
+    fn clone(&self) -> Self {
+        Counted::new(&self.ledger)
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        let fresh = self.ledger.dropped.lock().unwrap().insert(self.id);
+        assert!(fresh, "value {} dropped twice", self.id);
+    }
+}
+
+fn quiet<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = catch_unwind(AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    r
+}
+
+#[test]
+fn a_storm_of_mixed_operations_keeps_the_bound_and_drops_every_value_once() {
+    let ledger = Arc::new(Ledger::default());
+    let evicted = Arc::new(AtomicU64::new(0));
+    let seen = Arc::clone(&evicted);
+    {
+        let map = Arc::new(
+            BoundedMap::<u64, Counted>::builder()
+                .capacity(1_000)
+                .shards(8)
+                .on_evict(move |_, _, _| {
+                    seen.fetch_add(1, Ordering::Relaxed);
+                })
+                .build(),
+        );
+        let threads: Vec<_> = (0..4u64)
+            .map(|t| {
+                let (map, ledger) = (Arc::clone(&map), Arc::clone(&ledger));
+                thread::spawn(move || {
+                    let mut x = t + 1;
+                    for _ in 0..50_000 {
+                        x = x
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        let key = (x >> 33) % 3_000;
+                        match (x >> 20) % 8 {
+                            0 | 1 => {
+                                map.insert(key, Counted::new(&ledger));
+                            }
+                            2 => {
+                                map.get(&key);
+                            }
+                            3 => {
+                                map.get_with(&key, |v| v.id);
+                            }
+                            4 => {
+                                map.remove(&key);
+                            }
+                            5 => {
+                                map.get_or_insert_with(key, || Counted::new(&ledger));
+                            }
+                            6 => {
+                                map.contains_key(&key);
+                            }
+                            _ => {
+                                if key % 500 == 0 {
+                                    map.retain(|k, _| k % 3 != 0);
+                                }
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert!(map.len() <= 1_000);
+        let stats = map.stats();
+        assert_eq!(stats.len, map.len());
+        assert_eq!(stats.capacity, 1_000);
+        assert!(stats.hits + stats.misses > 0);
+        // Every eviction the stats count reached the listener.
+        let counted = stats.evictions.size + stats.evictions.explicit;
+        assert_eq!(counted, evicted.load(Ordering::Relaxed));
+    }
+    let created = ledger.created.load(Ordering::Relaxed);
+    assert_eq!(
+        ledger.dropped.lock().unwrap().len() as u64,
+        created,
+        "values leaked"
+    );
+}
+
+#[test]
+fn concurrent_callers_for_one_absent_key_run_the_initializer_once() {
+    let map = Arc::new(BoundedMap::<u64, u64>::new(100));
+    let runs = Arc::new(AtomicUsize::new(0));
+    let start = Arc::new(Barrier::new(8));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (map, runs, start) = (Arc::clone(&map), Arc::clone(&runs), Arc::clone(&start));
+            thread::spawn(move || {
+                start.wait();
+                map.get_or_insert_with(7, || {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    thread::sleep(Duration::from_millis(50)); // others arrive meanwhile
+                    42
+                })
+            })
+        })
+        .collect();
+    let got: Vec<u64> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert!(got.iter().all(|&v| v == 42));
+}
+
+#[test]
+fn a_panicking_initializer_wakes_the_waiters_and_one_of_them_retries() {
+    let map = Arc::new(BoundedMap::<u64, u64>::new(100));
+    let runs = Arc::new(AtomicUsize::new(0));
+    let start = Arc::new(Barrier::new(4));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let (map, runs, start) = (Arc::clone(&map), Arc::clone(&runs), Arc::clone(&start));
+            thread::spawn(move || {
+                start.wait();
+                quiet(|| {
+                    map.get_or_insert_with(1, || {
+                        let n = runs.fetch_add(1, Ordering::SeqCst);
+                        thread::sleep(Duration::from_millis(30));
+                        assert!(n != 0, "the first initializer fails");
+                        99
+                    })
+                })
+            })
+        })
+        .collect();
+    let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let panicked = results.iter().filter(|r| r.is_err()).count();
+    assert_eq!(panicked, 1, "only the failed leader panics");
+    assert!(results.iter().flatten().all(|&v| v == 99));
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        2,
+        "one retry, not one per waiter"
+    );
+    assert_eq!(map.get(&1), Some(99));
+}
+
+#[test]
+fn a_reentrant_initializer_for_the_same_key_panics_instead_of_deadlocking() {
+    let map = BoundedMap::<u64, u64>::new(100);
+    let result = quiet(|| map.get_or_insert_with(5, || map.get_or_insert_with(5, || 1)));
+    let payload = result.unwrap_err();
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    assert!(
+        message.contains("from inside its own initializer"),
+        "{message}"
+    );
+    // The map is usable, and the key free for the next caller.
+    assert_eq!(map.get_or_insert_with(5, || 2), 2);
+    // A different key from inside an initializer is fine.
+    assert_eq!(
+        map.get_or_insert_with(6, || map.get_or_insert_with(7, || 3) + 1),
+        4
+    );
+}
+
+#[test]
+fn a_listener_may_write_to_the_map_it_listens_to() {
+    let slot: Arc<OnceLock<Arc<BoundedMap<u64, u64>>>> = Arc::default();
+    let weak_slot = Arc::clone(&slot);
+    let map = Arc::new(
+        BoundedMap::builder()
+            .capacity(16)
+            .shards(1)
+            .on_evict(move |k: u64, v: u64, cause| {
+                if cause == EvictionCause::Size && k < 1_000 {
+                    // Re-file the evicted entry under another key: this runs
+                    // after the shard's lock is released, so no deadlock.
+                    if let Some(map) = weak_slot.get() {
+                        map.insert(k + 1_000, v);
+                    }
+                }
+            })
+            .build(),
+    );
+    let _ = slot.set(Arc::clone(&map));
+    for i in 0..100 {
+        map.insert(i, i);
+    }
+    assert!(map.len() <= 16);
+    assert!(map.snapshot().iter().any(|(k, _)| *k >= 1_000));
+}
+
+#[test]
+fn the_global_bound_is_used_in_full_and_never_exceeded() {
+    let map = BoundedMap::<u64, u64>::builder()
+        .capacity(1_000_000)
+        .shards(16)
+        .build();
+    for i in 0..3_000_000u64 {
+        map.insert(i.wrapping_mul(0x9e37_79b9_7f4a_7c15), i);
+    }
+    // Every shard fills to its share: the shares add up to the bound.
+    assert_eq!(map.len(), 1_000_000);
+}
+
+#[test]
+fn expiry_works_across_shards_on_one_clock() {
+    let clock = ManualClock::new();
+    let map = BoundedMap::<u64, u64>::builder()
+        .ttl(Duration::from_secs(10))
+        .clock(clock.clone())
+        .build();
+    for i in 0..1_000 {
+        map.insert(i, i);
+    }
+    clock.advance(Duration::from_secs(10));
+    assert_eq!(map.get(&1), None);
+    assert_eq!(map.purge_expired(), 1_000);
+    assert_eq!(map.len(), 0);
+    assert_eq!(map.stats().evictions.expired, 1_000);
+}
+
+#[test]
+fn the_map_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<BoundedMap<String, Vec<u8>>>();
+}
