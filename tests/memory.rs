@@ -205,3 +205,33 @@ fn a_weak_value_map_under_churn_is_what_its_footprint_says_and_stays_small() {
     m.purge_all();
     assert_eq!(m.len() as u64, LIVE);
 }
+
+#[test]
+fn a_sync_map_is_what_its_footprint_says_and_stays_bounded() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let base = live_bytes();
+    let m = leakless::sync::BoundedMap::<u64, u64>::builder()
+        .capacity(10_000)
+        .shards(8)
+        .build();
+    for k in 0..10_000 {
+        m.insert(k, k);
+    }
+    let full = since(base);
+    for k in 10_000..500_000 {
+        m.insert(k, k);
+    }
+    let churned = since(base);
+    assert!(m.len() <= 10_000);
+    // The shard array is one of the map's allocations: footprint counts it,
+    // as the allocator does.
+    let reported = m.footprint();
+    assert!(
+        churned.abs_diff(reported) * 100 <= churned,
+        "allocator {churned} B, footprint {reported} B"
+    );
+    assert!(
+        churned <= full + full / 10,
+        "{churned} B after churn, {full} B full"
+    );
+}

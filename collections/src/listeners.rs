@@ -394,6 +394,14 @@ impl<E: ?Sized + 'static> Listeners<E> {
     }
 }
 
+impl<E: ?Sized + 'static> crate::Footprint for Listeners<E> {
+    /// [`heap_bytes`](Listeners::heap_bytes): the registry's own slots (the
+    /// subscribers' closures are theirs). *O*(1).
+    fn footprint(&self) -> usize {
+        self.heap_bytes()
+    }
+}
+
 impl<E: ?Sized + 'static> Default for Listeners<E> {
     fn default() -> Self {
         Self::new()

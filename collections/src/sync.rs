@@ -936,6 +936,38 @@ where
     }
 }
 
+impl<K, V, S> crate::Footprint for BoundedMap<K, V, S>
+where
+    K: crate::Footprint + Hash + Eq,
+    V: crate::Footprint,
+    S: BuildHasher,
+{
+    /// The shards' footprints, each taken under its lock, plus the shard
+    /// array and the in-flight tables. *O*(`len`) (or *O*(shards) when keys
+    /// and values own no heap).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::Footprint;
+    /// let m = leakless::sync::BoundedMap::new(100);
+    /// let empty = m.footprint();
+    /// m.insert(1u64, 1u64);
+    /// assert!(m.footprint() > empty);
+    /// ```
+    fn footprint(&self) -> usize {
+        self.shards.len() * core::mem::size_of::<Mutex<Shard<K, V, S>>>()
+            + self
+                .shards
+                .iter()
+                .map(|s| {
+                    let shard = lock(s);
+                    shard.map.footprint() + shard.flights.allocation_size()
+                })
+                .sum::<usize>()
+    }
+}
+
 impl<K, V, S> fmt::Debug for BoundedMap<K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("sync::BoundedMap")
