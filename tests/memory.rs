@@ -211,20 +211,20 @@ fn a_sync_map_is_what_its_footprint_says_and_stays_bounded() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let base = live_bytes();
     let m = leakless::sync::BoundedMap::<u64, u64>::builder()
-        .capacity(10_000)
+        .capacity(100_000)
         .shards(8)
         .build();
     // Past the bound twice over, every shard has filled (and sized its
     // table for churn): from here on memory must stay put.
-    for k in 0..20_000 {
+    for k in 0..200_000 {
         m.insert(k, k);
     }
     let full = since(base);
-    for k in 20_000..500_000 {
+    for k in 200_000..1_000_000 {
         m.insert(k, k);
     }
     let churned = since(base);
-    assert!(m.len() <= 10_000);
+    assert!(m.len() <= 100_000);
     // The shard array is one of the map's allocations: footprint counts it,
     // as the allocator does.
     let reported = m.footprint();
