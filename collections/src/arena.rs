@@ -690,9 +690,9 @@ impl<H: Handle, T: Footprint> Footprint for Arena<H, T> {
 /// apart (slotmap's `SecondaryMap`): a side table for data only some
 /// entries have, or that another module owns.
 ///
-/// A stale handle never finds a value here either; [`retain_valid`]
-/// (Self::retain_valid) drops the values whose entry has left the arena, so
-/// side values do not outlive what they describe.
+/// A stale handle never finds a value here either;
+/// [`retain_valid`](Self::retain_valid) drops the values whose entry has
+/// left the arena, so side values do not outlive what they describe.
 ///
 /// # Examples
 ///

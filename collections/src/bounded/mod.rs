@@ -756,8 +756,9 @@ impl<K, V, S> BoundedMap<K, V, S> {
         }
     }
 
-    /// From now on, evictions wait in the map for [`take_evictions`]
-    /// (Self::take_evictions) instead of going to the listener.
+    /// From now on, evictions wait in the map for
+    /// [`take_evictions`](Self::take_evictions) instead of going to the
+    /// listener.
     pub(crate) fn hold_evictions(&mut self) {
         self.holding = true;
     }
