@@ -3,8 +3,10 @@
 //! or through a closure, never as guards.
 //!
 //! What runs while a shard is locked: the engine's own work, the key's
-//! `Hash` and `Eq`, the weigher, and the closure given to
-//! [`get_with`](BoundedMap::get_with). Evicted entries are taken out of the
+//! `Hash` and `Eq`, the weigher, `clone` of values (and of keys, for
+//! `snapshot` and `retain`) where a method returns or copies them, and
+//! the closure given to [`get_with`](BoundedMap::get_with) (which is how to
+//! avoid the clone). Evicted entries are taken out of the
 //! shard and handed to the listener (or dropped) after the lock is released,
 //! so a listener may use the map. Initializers of
 //! [`get_or_insert_with`](BoundedMap::get_or_insert_with) run with no lock
@@ -821,12 +823,13 @@ where
                 Reentrant,
             }
             let shard = self.shard_of(&key);
-            let me = thread::current().id();
             let role = {
                 let mut guard = lock(shard);
                 if let Some(v) = guard.map.get(&key) {
                     return Ok(v.clone());
                 }
+                // Only a miss needs to know who is asking.
+                let me = thread::current().id();
                 match guard.flights.get_mut(&key) {
                     Some(in_flight) if in_flight.leader == me => Role::Reentrant,
                     // Someone else is initializing: wait on its flight,
@@ -909,10 +912,13 @@ where
     fn complete(&mut self, value: V) {
         let key = self.key.clone();
         let stored = value.clone();
-        let flight = self.map.with_shard(self.key, |s| {
-            s.map.insert(key, stored);
-            s.flights.remove(self.key).and_then(|f| f.flight)
+        // A plain `insert` of this key may have landed while `make` ran: the
+        // value it wrote is replaced, and dropped here, after the lock.
+        let (replaced, flight) = self.map.with_shard(self.key, |s| {
+            let replaced = s.map.insert(key, stored);
+            (replaced, s.flights.remove(self.key).and_then(|f| f.flight))
         });
+        drop(replaced);
         self.done = true;
         if let Some(flight) = flight {
             flight.end(FlightState::Done(value));
