@@ -234,9 +234,7 @@ impl<K: ?Sized, V, S> WeakKeyMap<K, V, S> {
     /// assert_eq!(m.purge_all(), 1);
     /// ```
     pub fn purge_all(&mut self) -> usize {
-        let dead = self.inner.retain(|_| true).len();
-        self.inner.counters.evictions.collected += dead as u64;
-        dead
+        self.inner.purge_all()
     }
 
     /// Counters: hits, misses, inserts, updates, evictions (`Collected` for
@@ -260,12 +258,14 @@ impl<K: ?Sized, V, S> WeakKeyMap<K, V, S> {
 
 impl<K: ?Sized, V, S: BuildHasher> WeakKeyMap<K, V, S> {
     #[inline]
-    fn find(&self, key: &Arc<K>) -> Option<(u32, u64)> {
+    /// `key`'s hash, and its slot if attached.
+    fn find(&self, key: &Arc<K>) -> (u64, Option<u32>) {
         let addr = address(Arc::as_ptr(key));
         let hash = self.inner.hasher.hash_one(addr);
-        self.inner
-            .find(hash, |s| address(s.key.as_ptr()) == addr)
-            .map(|i| (i, hash))
+        (
+            hash,
+            self.inner.find(hash, |s| address(s.key.as_ptr()) == addr),
+        )
     }
 
     /// Attaches `value` to `key` and returns the previous value. Amortized
@@ -282,19 +282,16 @@ impl<K: ?Sized, V, S: BuildHasher> WeakKeyMap<K, V, S> {
     /// ```
     pub fn insert(&mut self, key: &Arc<K>, value: V) -> Option<V> {
         match self.find(key) {
-            Some((i, _)) => {
+            (_, Some(i)) => {
                 self.inner.counters.updates += 1;
                 Some(mem::replace(&mut self.inner.slots[i as usize].value, value))
             }
-            None => {
-                self.inner.counters.inserts += 1;
-                let hash = self.inner.hasher.hash_one(address(Arc::as_ptr(key)));
+            (hash, None) => {
                 let slot = KeySlot {
                     key: Arc::downgrade(key),
                     value,
                 };
-                let (_, dead) = self.inner.insert_new(hash, slot, hash_slot);
-                self.inner.counters.evictions.collected += dead.len() as u64;
+                self.inner.insert_new(hash, slot, hash_slot);
                 None
             }
         }
@@ -315,7 +312,8 @@ impl<K: ?Sized, V, S: BuildHasher> WeakKeyMap<K, V, S> {
     pub fn get(&self, key: &Arc<K>) -> Option<&V> {
         let found = self
             .find(key)
-            .map(|(i, _)| &self.inner.slots[i as usize].value);
+            .1
+            .map(|i| &self.inner.slots[i as usize].value);
         self.inner.counters.lookup(found.is_some());
         found
     }
@@ -333,7 +331,7 @@ impl<K: ?Sized, V, S: BuildHasher> WeakKeyMap<K, V, S> {
     /// assert_eq!(m.get(&k), Some(&2));
     /// ```
     pub fn get_mut(&mut self, key: &Arc<K>) -> Option<&mut V> {
-        let (i, _) = self.find(key)?;
+        let i = self.find(key).1?;
         Some(&mut self.inner.slots[i as usize].value)
     }
 
@@ -349,7 +347,7 @@ impl<K: ?Sized, V, S: BuildHasher> WeakKeyMap<K, V, S> {
     /// assert!(m.contains_key(&k));
     /// ```
     pub fn contains_key(&self, key: &Arc<K>) -> bool {
-        self.find(key).is_some()
+        self.find(key).1.is_some()
     }
 
     /// Detaches and returns `key`'s value. *O*(1).
@@ -365,7 +363,8 @@ impl<K: ?Sized, V, S: BuildHasher> WeakKeyMap<K, V, S> {
     /// assert!(m.is_empty());
     /// ```
     pub fn remove(&mut self, key: &Arc<K>) -> Option<V> {
-        let (i, hash) = self.find(key)?;
+        let (hash, i) = self.find(key);
+        let i = i?;
         let slot = self.inner.remove_at(i, hash, hash_slot);
         self.inner.maybe_shrink(hash_slot);
         Some(slot.value)
@@ -391,10 +390,9 @@ impl<K: ?Sized, V, S: BuildHasher> WeakKeyMap<K, V, S> {
     /// assert_eq!(purged, dead);
     /// ```
     pub fn purge(&mut self, budget: usize) -> usize {
-        let dead = self.inner.sweep(budget, hash_slot);
-        self.inner.counters.evictions.collected += dead.len() as u64;
+        let purged = self.inner.sweep(budget, hash_slot);
         self.inner.maybe_shrink(hash_slot);
-        dead.len()
+        purged
     }
 }
 

@@ -128,6 +128,14 @@ impl<T: Mortal, S> WeakTable<T, S> {
         mem::take(&mut self.slots)
     }
 
+    /// Removes every dead entry now (counted as collected); returns how
+    /// many. *O*(`len`).
+    pub(crate) fn purge_all(&mut self) -> usize {
+        let dead = self.retain(|_| true).len();
+        self.counters.evictions.collected += dead as u64;
+        dead
+    }
+
     /// Keeps the entries `keep` accepts (dead ones never), compacting the
     /// slab and remapping the table without hashing. Returns the removed
     /// entries. *O*(`len`).
@@ -178,9 +186,10 @@ impl<T: Mortal, S: BuildHasher> WeakTable<T, S> {
     }
 
     /// Looks at up to `budget` slots from the sweep's cursor and removes the
-    /// dead ones; returns them. Amortized *O*(1) per slot looked at.
-    pub(crate) fn sweep(&mut self, budget: usize, hash_of: impl Fn(&S, &T) -> u64) -> Vec<T> {
-        let mut dead = Vec::new();
+    /// dead ones (counted as collected); returns how many. Amortized *O*(1)
+    /// per slot looked at, and no allocation.
+    pub(crate) fn sweep(&mut self, budget: usize, hash_of: impl Fn(&S, &T) -> u64) -> usize {
+        let mut dead = 0;
         for _ in 0..budget.min(self.slots.len()) {
             if self.cursor >= self.slots.len() {
                 self.cursor = 0;
@@ -191,23 +200,26 @@ impl<T: Mortal, S: BuildHasher> WeakTable<T, S> {
             } else {
                 // The last slot moves into `i`: look at `i` again next.
                 let hash = hash_of(&self.hasher, &self.slots[i]);
-                dead.push(self.remove_at(i as u32, hash, &hash_of));
+                drop(self.remove_at(i as u32, hash, &hash_of));
+                dead += 1;
             }
         }
+        self.counters.evictions.collected += dead as u64;
         dead
     }
 
-    /// Stores an entry known to be absent; returns its slot, and the dead
-    /// entries this insert swept away.
+    /// Stores an entry known to be absent (counted as an insert), sweeping a
+    /// few slots first; returns its slot.
     pub(crate) fn insert_new(
         &mut self,
         hash: u64,
         entry: T,
         hash_of: impl Fn(&S, &T) -> u64,
-    ) -> (u32, Vec<T>) {
-        let mut dead = self.sweep(SWEEP, &hash_of);
+    ) -> u32 {
+        self.counters.inserts += 1;
+        self.sweep(SWEEP, &hash_of);
         if self.table.len() == self.table.capacity() {
-            dead.extend(self.make_room(&hash_of));
+            self.make_room(&hash_of);
         }
         let i = self.slots.len() as u32;
         if self.slots.len() == self.slots.capacity() {
@@ -220,7 +232,7 @@ impl<T: Mortal, S: BuildHasher> WeakTable<T, S> {
         let hasher = &self.hasher;
         self.table
             .insert_unique(hash, i, |&j| hash_of(hasher, &slots[j as usize]));
-        (i, dead)
+        i
     }
 
     /// The table is out of room: purge every dead entry, then rebuild it at
@@ -228,8 +240,8 @@ impl<T: Mortal, S: BuildHasher> WeakTable<T, S> {
     /// fifths of it, double if they do, smaller if they are few), and fit
     /// the slab to it. Runs once per `room / 5` inserts or more: amortized
     /// *O*(1).
-    fn make_room(&mut self, hash_of: &impl Fn(&S, &T) -> u64) -> Vec<T> {
-        let dead = self.retain(|_| true);
+    fn make_room(&mut self, hash_of: &impl Fn(&S, &T) -> u64) {
+        self.purge_all();
         let live = self.slots.len();
         let room = if live + 1 > self.room / 5 * 4 {
             shrink::grown(self.room, usize::MAX).max(live + 1)
@@ -245,7 +257,6 @@ impl<T: Mortal, S: BuildHasher> WeakTable<T, S> {
         } else {
             self.slots.reserve_exact(room - live);
         }
-        dead
     }
 
     /// A fresh table with room for `room` entries, holding every slot.

@@ -258,9 +258,7 @@ impl<K, V, S> WeakValueMap<K, V, S> {
     /// assert!(m.is_empty());
     /// ```
     pub fn purge_all(&mut self) -> usize {
-        let dead = self.inner.retain(|_| true).len();
-        self.inner.counters.evictions.collected += dead as u64;
-        dead
+        self.inner.purge_all()
     }
 
     /// Counters: hits, misses, inserts, updates, evictions (`Collected` for
@@ -290,19 +288,14 @@ where
     S: BuildHasher,
 {
     #[inline]
-    fn find<Q>(&self, key: &Q) -> Option<(u32, u64)>
+    /// `key`'s hash, and its slot if stored (alive or not).
+    fn find<Q>(&self, key: &Q) -> (u64, Option<u32>)
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         let hash = self.inner.hasher.hash_one(key);
-        self.inner
-            .find(hash, |s| s.key.borrow() == key)
-            .map(|i| (i, hash))
-    }
-
-    fn collect(&mut self, dead: Vec<ValueSlot<K, V>>) {
-        self.inner.counters.evictions.collected += dead.len() as u64;
+        (hash, self.inner.find(hash, |s| s.key.borrow() == key))
     }
 
     /// Maps `key` to `value` (held weakly) and returns the previous value if
@@ -324,18 +317,14 @@ where
     pub fn insert(&mut self, key: K, value: &Arc<V>) -> Option<Arc<V>> {
         let weak = Arc::downgrade(value);
         match self.find(&key) {
-            Some((i, _)) => {
+            (_, Some(i)) => {
                 self.inner.counters.updates += 1;
                 let old = mem::replace(&mut self.inner.slots[i as usize].value, weak);
                 old.upgrade()
             }
-            None => {
-                self.inner.counters.inserts += 1;
-                let hash = self.inner.hasher.hash_one(&key);
-                let (_, dead) =
-                    self.inner
-                        .insert_new(hash, ValueSlot { key, value: weak }, hash_slot);
-                self.collect(dead);
+            (hash, None) => {
+                self.inner
+                    .insert_new(hash, ValueSlot { key, value: weak }, hash_slot);
                 None
             }
         }
@@ -360,7 +349,8 @@ where
     {
         let found = self
             .find(key)
-            .and_then(|(i, _)| self.inner.slots[i as usize].value.upgrade());
+            .1
+            .and_then(|i| self.inner.slots[i as usize].value.upgrade());
         self.inner.counters.lookup(found.is_some());
         found
     }
@@ -381,7 +371,8 @@ where
         Q: Hash + Eq + ?Sized,
     {
         self.find(key)
-            .is_some_and(|(i, _)| self.inner.slots[i as usize].is_live())
+            .1
+            .is_some_and(|i| self.inner.slots[i as usize].is_live())
     }
 
     /// Removes `key`'s entry, returning its value if it was alive (a dead
@@ -402,7 +393,8 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let (i, hash) = self.find(key)?;
+        let (hash, i) = self.find(key);
+        let i = i?;
         let slot = self.inner.remove_at(i, hash, hash_slot);
         self.inner.maybe_shrink(hash_slot);
         let value = slot.value.upgrade();
@@ -432,11 +424,9 @@ where
     /// assert_eq!(purged, dead);
     /// ```
     pub fn purge(&mut self, budget: usize) -> usize {
-        let dead = self.inner.sweep(budget, hash_slot);
-        let n = dead.len();
-        self.collect(dead);
+        let purged = self.inner.sweep(budget, hash_slot);
         self.inner.maybe_shrink(hash_slot);
-        n
+        purged
     }
 }
 
