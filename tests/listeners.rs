@@ -188,3 +188,25 @@ fn many_threads_subscribe_emit_and_drop_at_once() {
     assert_send_sync::<Listeners<u32>>();
     assert_send_sync::<Subscription>();
 }
+
+#[test]
+fn an_old_guard_never_unsubscribes_whoever_took_its_slot_later() {
+    struct Owner;
+    let l = Listeners::<u32>::new();
+    let owner = Arc::new(Owner);
+    // A weak subscriber whose guard outlives its pruning.
+    let old_guard = l.subscribe_weak(&owner, |_: &Owner, _| {});
+    drop(owner);
+    l.emit(&0); // prunes it: its slot is given back
+    let (count, f) = counter();
+    let newcomer = l.subscribe(f); // takes the same slot
+    drop(old_guard);
+    l.emit(&1);
+    assert_eq!(
+        count.load(Ordering::Relaxed),
+        1,
+        "the old guard removed the newcomer"
+    );
+    assert_eq!(l.len(), 1);
+    drop(newcomer);
+}

@@ -62,6 +62,7 @@ type Snapshot<E> = Arc<[Arc<Subscriber<E>>]>;
 struct Registry<E: ?Sized> {
     slots: Vec<Slot<E>>,
     free: Vec<u32>,
+    next_generation: u64,
     live: usize,
     /// The subscribers in slot order, rebuilt on the first `emit` after a
     /// change; `emit` clones this `Arc`, not the list.
@@ -76,16 +77,37 @@ struct Slot<E: ?Sized> {
 impl<E: ?Sized> Registry<E> {
     fn add(&mut self, subscriber: Subscriber<E>) -> (u32, u64) {
         let subscriber = Some(Arc::new(subscriber));
-        let index = match self.free.pop() {
+        // Generations are unique across the registry, not per slot, so a
+        // slot given back and made again can never match an old guard.
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        // The free list may name slots given back since (or taken again):
+        // skip those; each entry is looked at once, so this is amortized O(1).
+        let reusable = loop {
+            match self.free.pop() {
+                Some(i)
+                    if self
+                        .slots
+                        .get(i as usize)
+                        .is_some_and(|s| s.subscriber.is_none()) =>
+                {
+                    break Some(i)
+                }
+                Some(_) => continue,
+                None => break None,
+            }
+        };
+        let index = match reusable {
             Some(i) => {
-                let slot = &mut self.slots[i as usize];
-                slot.generation = slot.generation.wrapping_add(1);
-                slot.subscriber = subscriber;
+                self.slots[i as usize] = Slot {
+                    generation,
+                    subscriber,
+                };
                 i
             }
             None => {
                 self.slots.push(Slot {
-                    generation: 0,
+                    generation,
                     subscriber,
                 });
                 (self.slots.len() - 1) as u32
@@ -93,7 +115,7 @@ impl<E: ?Sized> Registry<E> {
         };
         self.live += 1;
         self.snapshot = None;
-        (index, self.slots[index as usize].generation)
+        (index, generation)
     }
 
     fn remove(&mut self, index: u32, generation: u64) {
@@ -112,17 +134,25 @@ impl<E: ?Sized> Registry<E> {
         }
     }
 
-    /// Gives back the slots and free-list entries above the highest
-    /// occupied slot, and the memory once it is mostly unused.
+    /// Gives back the empty slots above the highest occupied one, and the
+    /// memory once it is mostly unused. Amortized *O*(1): popping is paid for
+    /// by the removals that emptied the slots, and the free list is filtered
+    /// only when it has grown past twice the slots.
     fn compact(&mut self) {
         while self.slots.last().is_some_and(|s| s.subscriber.is_none()) {
             self.slots.pop();
         }
-        let len = self.slots.len() as u32;
-        self.free.retain(|&i| i < len);
+        if self.free.len() > 2 * self.slots.len() + 16 {
+            let slots = &self.slots;
+            self.free.retain(|&i| {
+                slots
+                    .get(i as usize)
+                    .is_some_and(|s| s.subscriber.is_none())
+            });
+        }
         if self.slots.capacity() > 16 && self.slots.len() <= self.slots.capacity() / 4 {
             self.slots.shrink_to(self.slots.len() * 2);
-            self.free.shrink_to(self.slots.len());
+            self.free.shrink_to(2 * self.slots.len() + 16);
         }
     }
 
@@ -198,6 +228,7 @@ impl<E: ?Sized + 'static> Listeners<E> {
             registry: Arc::new(Mutex::new(Registry {
                 slots: Vec::new(),
                 free: Vec::new(),
+                next_generation: 0,
                 live: 0,
                 snapshot: None,
             })),
