@@ -12,6 +12,7 @@
 pub mod arena;
 pub mod bounded;
 mod clock;
+mod compact;
 mod eviction;
 mod expiry;
 mod footprint;

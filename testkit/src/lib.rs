@@ -115,28 +115,6 @@ pub mod bench {
                     .max(1),
             }
         }
-
-        /// `n`, or a tenth of it in a quick run.
-        pub fn size(&self, n: usize) -> usize {
-            if self.quick {
-                n / 10
-            } else {
-                n
-            }
-        }
-
-        /// A note for report headers.
-        pub fn describe(&self) -> String {
-            format!(
-                "median of {} run(s){}",
-                self.reps,
-                if self.quick {
-                    " (BENCH_QUICK: 1/10 sizes)"
-                } else {
-                    ""
-                }
-            )
-        }
     }
 
     /// splitmix64: fast, fixed-seed, and a bijection, so it also scrambles

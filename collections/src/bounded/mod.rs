@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
+use crate::compact;
 use crate::eviction::Listener;
 use crate::expiry::Expiry;
 use crate::list::{Link, Links, List, MAX_SLOTS, NIL};
@@ -627,20 +628,10 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// *O*(`len`).
     fn compact(&mut self, fate: &[Option<EvictionCause>]) {
         debug_assert_eq!(fate.len(), self.slots.len());
-        let kept = fate.iter().filter(|f| f.is_none()).count();
-        if kept == self.slots.len() {
+        let Some(new_index) = compact::close_up(&mut self.table, fate.iter().map(Option::is_none))
+        else {
             return;
-        }
-        let mut new_index = Vec::with_capacity(fate.len());
-        let mut next = 0u32;
-        for f in fate {
-            new_index.push(if f.is_none() { next } else { NIL });
-            next += u32::from(f.is_none());
-        }
-        self.table.retain(|i| {
-            *i = new_index[*i as usize];
-            *i != NIL
-        });
+        };
         if self.weighted {
             let mut f = fate.iter();
             let mut removed_weight = 0;
@@ -657,7 +648,8 @@ impl<K, V, S> BoundedMap<K, V, S> {
             .slots
             .extract_if(.., |_| f.next().is_some_and(Option::is_some))
             .collect();
-        self.order.link_in_index_order(&self.slots[..], kept);
+        self.order
+            .link_in_index_order(&self.slots[..], self.slots.len());
         let causes = fate.iter().filter_map(|f| *f);
         let gone: Vec<_> = removed.into_iter().zip(causes).collect();
         for (slot, cause) in gone.into_iter().rev() {

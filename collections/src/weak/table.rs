@@ -16,7 +16,7 @@ use core::mem;
 
 use hashbrown::HashTable;
 
-use crate::list::NIL;
+use crate::compact;
 use crate::shrink;
 use crate::stats::Evictions;
 use crate::Stats;
@@ -145,19 +145,9 @@ impl<T: Mortal, S> WeakTable<T, S> {
             .iter_mut()
             .map(|s| s.is_live() && keep(s))
             .collect();
-        let mut new_index = Vec::with_capacity(fate.len());
-        let mut next = 0u32;
-        for &k in &fate {
-            new_index.push(if k { next } else { NIL });
-            next += u32::from(k);
-        }
-        if next as usize == fate.len() {
+        if compact::close_up(&mut self.table, fate.iter().copied()).is_none() {
             return Vec::new();
         }
-        self.table.retain(|i| {
-            *i = new_index[*i as usize];
-            *i != NIL
-        });
         let mut f = fate.iter();
         let removed = self
             .slots
