@@ -164,7 +164,6 @@ where
         Builder {
             inner: Engine::builder(),
             shards: None,
-            capacity: None,
         }
     }
 }
@@ -186,7 +185,6 @@ where
 pub struct Builder<K, V, S = DefaultHashBuilder, B = NoBound> {
     inner: bounded::Builder<K, V, S, B>,
     shards: Option<usize>,
-    capacity: Option<usize>,
 }
 
 macro_rules! forward {
@@ -196,28 +194,23 @@ macro_rules! forward {
             Builder {
                 inner: self.inner.$name($($arg),*),
                 shards: self.shards,
-                capacity: self.capacity,
             }
         }
     };
 }
 
 impl<K, V, S, B> Builder<K, V, S, B> {
-    /// The most entries the map holds, split across shards. See the unsync
-    /// [`Builder::capacity`](bounded::Builder::capacity).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m = leakless::sync::BoundedMap::<u8, u8>::builder().capacity(5).build();
-    /// assert_eq!(m.capacity(), 5);
-    /// ```
-    pub fn capacity(self, capacity: usize) -> Builder<K, V, S, bounded::HasBound> {
-        Builder {
-            inner: self.inner.capacity(capacity),
-            shards: self.shards,
-            capacity: Some(capacity),
-        }
+    forward! {
+        /// The most entries the map holds, split across shards. See the
+        /// unsync [`Builder::capacity`](bounded::Builder::capacity).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let m = leakless::sync::BoundedMap::<u8, u8>::builder().capacity(5).build();
+        /// assert_eq!(m.capacity(), 5);
+        /// ```
+        capacity(capacity: usize) -> bounded::HasBound
     }
 
     forward! {
@@ -349,7 +342,6 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         Builder {
             inner: self.inner.hasher(hasher),
             shards: self.shards,
-            capacity: self.capacity,
         }
     }
 
@@ -385,7 +377,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         K: Hash + Eq,
         S: BuildHasher + Clone,
     {
-        let capacity = self.capacity.unwrap_or(usize::MAX);
+        let capacity = self.inner.capacity_bound();
         let n = self.shards.unwrap_or_else(|| default_shards(capacity));
         let (engines, listener) = self.inner.build_shards(n);
         let hasher = engines

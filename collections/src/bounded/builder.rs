@@ -352,6 +352,11 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         )
     }
 
+    /// The count bound set so far (`usize::MAX` for none).
+    pub(crate) fn capacity_bound(&self) -> usize {
+        self.capacity.unwrap_or(usize::MAX)
+    }
+
     /// The map split into `n` shards whose bounds add up to this builder's
     /// (the first `capacity % n` shards take one more entry, likewise for
     /// weight), each holding its evictions for the owner, and the listener
