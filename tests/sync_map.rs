@@ -271,3 +271,22 @@ fn the_map_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<BoundedMap<String, Vec<u8>>>();
 }
+
+#[test]
+fn clear_hands_every_entry_to_the_listener() {
+    let heard = Arc::new(AtomicUsize::new(0));
+    let ear = Arc::clone(&heard);
+    let map = BoundedMap::<u64, u64>::builder()
+        .capacity(100)
+        .on_evict(move |_, _, cause| {
+            assert_eq!(cause, EvictionCause::Explicit);
+            ear.fetch_add(1, Ordering::Relaxed);
+        })
+        .build();
+    for i in 0..10 {
+        map.insert(i, i);
+    }
+    map.clear();
+    assert_eq!(heard.load(Ordering::Relaxed), 10);
+    assert_eq!(map.stats().evictions.explicit, 10);
+}

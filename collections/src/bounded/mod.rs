@@ -1574,11 +1574,11 @@ where
     /// assert_eq!(m.stats().bytes, 0);
     /// ```
     pub fn clear(&mut self) {
-        let all = self.take_all();
-        self.evictions.explicit += all.len() as u64;
-        if self.listener.is_some() {
-            self.pending
-                .extend(all.rev().map(|(k, v)| (k, v, EvictionCause::Explicit)));
+        // Through `evict`, like every other removal the map makes, so that
+        // a map holding its evictions (the sync map's shards) hands these
+        // over too, instead of dropping them here.
+        for (k, v) in self.take_all().rev() {
+            self.evict(k, v, EvictionCause::Explicit);
         }
         self.deliver();
     }
