@@ -466,9 +466,11 @@ impl<K, V, S> BoundedMap<K, V, S> {
         }
     }
 
-    /// The entry that would be evicted next, without touching recency.
+    /// The least recent live entry (the next to be evicted), without
+    /// touching recency.
     ///
-    /// *O*(1).
+    /// *O*(1), plus any expired entries not yet purged that it steps over
+    /// (`&self` cannot purge them).
     ///
     /// # Examples
     ///
@@ -896,12 +898,19 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let hash = self.hash(q);
+        // Without a time bound there is no clock to read and nothing can
+        // have expired: maps without one pay a branch for expiry, no more.
         if self.expiry.active() {
             return self.lookup_hashed(hash, q, self.expiry.now());
         }
-        // No time bound: the lookup `BoundedMap` had before expiry, kept
-        // apart so that maps without one pay nothing for it.
         let found = self.find(hash, q);
+        self.count_use(found);
+        found
+    }
+
+    /// Counts a lookup's hit or miss; a hit becomes the most recent.
+    #[inline]
+    fn count_use(&self, found: Option<u32>) {
         match found {
             Some(i) => {
                 self.hits.set(self.hits.get() + 1);
@@ -909,7 +918,15 @@ where
             }
             None => self.misses.set(self.misses.get() + 1),
         }
-        found
+    }
+
+    /// `count_use`, and with a time bound a hit restarts the TTI.
+    #[inline]
+    fn record_use(&self, found: Option<u32>, now: u64) {
+        self.count_use(found);
+        if let (Some(i), true) = (found, self.expiry.active()) {
+            self.expiry.on_read(i, now);
+        }
     }
 
     /// `lookup` with the hash and the time already known.
@@ -920,16 +937,7 @@ where
         Q: Eq + ?Sized,
     {
         let found = self.find_live(hash, q, now);
-        match found {
-            Some(i) => {
-                self.hits.set(self.hits.get() + 1);
-                self.touch(i);
-                if self.expiry.active() {
-                    self.expiry.on_read(i, now);
-                }
-            }
-            None => self.misses.set(self.misses.get() + 1),
-        }
+        self.record_use(found, now);
         found
     }
 
@@ -1643,11 +1651,13 @@ where
     pub fn entry(&mut self, key: K) -> Entry<'_, K, V, S> {
         let now = self.begin();
         let hash = self.hash(&key);
-        if let Some(i) = self.find(hash, &key) {
-            self.remove_if_expired(i, hash, now);
-        }
+        // One probe: an expired entry found is purged and the entry vacant.
+        let found = self
+            .find(hash, &key)
+            .filter(|&i| !self.remove_if_expired(i, hash, now));
+        self.record_use(found, now);
         self.deliver();
-        match self.lookup_hashed(hash, &key, now) {
+        match found {
             Some(index) => Entry::Occupied(OccupiedEntry {
                 map: self,
                 index,
