@@ -1224,6 +1224,18 @@ where
         true
     }
 
+    /// `find` for a call about to write: an expired entry found is purged
+    /// there and then (cause `Expired`), so the caller sees it absent.
+    #[inline]
+    fn find_for_write<Q>(&mut self, hash: u64, q: &Q, now: u64) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        self.find(hash, q)
+            .filter(|&i| !self.remove_if_expired(i, hash, now))
+    }
+
     /// `insert`, handing back the unused key with the old value.
     fn insert_inner(&mut self, key: K, value: V, ttl: Option<Duration>) -> Option<(K, V)> {
         let now = self.begin();
@@ -1231,9 +1243,7 @@ where
         let weight = self.weigh(&key, &value);
         let time = self.write_time(now, ttl);
         let refusal = self.refusal(weight, &time);
-        let found = self
-            .find(hash, &key)
-            .filter(|&i| !self.remove_if_expired(i, hash, now));
+        let found = self.find_for_write(hash, &key, now);
         let result = match (found, refusal) {
             (Some(i), None) => Some((key, self.replace_at(i, value, weight, time).0)),
             (Some(i), Some(cause)) => {
@@ -1489,8 +1499,7 @@ where
         let now = self.begin();
         let hash = self.hash(key);
         let removed = self
-            .find(hash, key)
-            .filter(|&i| !self.remove_if_expired(i, hash, now))
+            .find_for_write(hash, key, now)
             .map(|i| self.remove_at(i, hash));
         if removed.is_some() {
             self.maybe_shrink();
@@ -1652,9 +1661,7 @@ where
         let now = self.begin();
         let hash = self.hash(&key);
         // One probe: an expired entry found is purged and the entry vacant.
-        let found = self
-            .find(hash, &key)
-            .filter(|&i| !self.remove_if_expired(i, hash, now));
+        let found = self.find_for_write(hash, &key, now);
         self.record_use(found, now);
         self.deliver();
         match found {
