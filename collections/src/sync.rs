@@ -112,6 +112,7 @@ pub struct BoundedMap<K, V, S = DefaultHashBuilder> {
     mask: usize,
     capacity: usize,
     listener: Option<Listener<K, V>>,
+    name: Option<Arc<str>>,
 }
 
 /// Shards for a bound, by default: enough for the machine's threads to
@@ -326,6 +327,25 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         }
     }
 
+    /// A name for the map, for reports. See the unsync
+    /// [`Builder::name`](bounded::Builder::name).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::sync::BoundedMap::<u8, u8>::builder()
+    ///     .capacity(10)
+    ///     .name("users")
+    ///     .build();
+    /// assert_eq!(m.name(), Some("users"));
+    /// ```
+    pub fn name(self, name: impl Into<Arc<str>>) -> Self {
+        Builder {
+            inner: self.inner.name(name),
+            ..self
+        }
+    }
+
     /// Hashes keys with `hasher` (for shards and within them).
     ///
     /// # Examples
@@ -371,12 +391,13 @@ impl<K, V, S, B> Builder<K, V, S, B> {
     /// let m = leakless::sync::BoundedMap::<u8, u8>::builder().capacity(1).build();
     /// assert!(m.is_empty());
     /// ```
-    pub fn build(self) -> BoundedMap<K, V, S>
+    pub fn build(mut self) -> BoundedMap<K, V, S>
     where
         B: Bounded,
         K: Hash + Eq,
         S: BuildHasher + Clone,
     {
+        let name = self.inner.take_name();
         let capacity = self.inner.capacity_bound();
         let n = self.shards.unwrap_or_else(|| default_shards(capacity));
         let (engines, listener) = self.inner.build_shards(n);
@@ -398,11 +419,24 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             mask: n - 1,
             capacity,
             listener,
+            name,
         }
     }
 }
 
 impl<K, V, S> BoundedMap<K, V, S> {
+    /// The name given by [`Builder::name`], if any. *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: leakless::sync::BoundedMap<u8, u8> = leakless::sync::BoundedMap::new(7);
+    /// assert_eq!(m.name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
     /// The bound on entries across all shards. *O*(1).
     ///
     /// # Examples
@@ -969,6 +1003,7 @@ where
 impl<K, V, S> fmt::Debug for BoundedMap<K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("sync::BoundedMap")
+            .field("name", &self.name)
             .field("capacity", &self.capacity)
             .field("shards", &self.shards.len())
             .finish_non_exhaustive()

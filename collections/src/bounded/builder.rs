@@ -87,6 +87,7 @@ pub struct Builder<K, V, S = DefaultHashBuilder, B = NoBound> {
     ttl: Option<Duration>,
     tti: Option<Duration>,
     clock: Option<Clock>,
+    name: Option<Arc<str>>,
     hasher: S,
     state: PhantomData<fn() -> B>,
 }
@@ -101,6 +102,7 @@ impl<K, V> Builder<K, V> {
             ttl: None,
             tti: None,
             clock: None,
+            name: None,
             hasher: DefaultHashBuilder::default(),
             state: PhantomData,
         }
@@ -117,6 +119,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             ttl: self.ttl,
             tti: self.tti,
             clock: self.clock,
+            name: self.name,
             hasher: self.hasher,
             state: PhantomData,
         }
@@ -301,6 +304,23 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         self
     }
 
+    /// A name for the map, so reports can say which map holds what (see
+    /// [`BoundedMap::name`]). Names need not be unique.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::BoundedMap::<u64, u64>::builder()
+    ///     .capacity(10)
+    ///     .name("sessions")
+    ///     .build();
+    /// assert_eq!(m.name(), Some("sessions"));
+    /// ```
+    pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
     /// Hashes keys with `hasher` instead of the default (randomly seeded,
     /// HashDoS-resistant) one.
     ///
@@ -324,6 +344,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             ttl: self.ttl,
             tti: self.tti,
             clock: self.clock,
+            name: self.name,
             hasher,
             state: PhantomData,
         }
@@ -342,14 +363,22 @@ impl<K, V, S, B> Builder<K, V, S, B> {
     where
         B: Bounded,
     {
-        BoundedMap::from_parts(
+        let mut map = BoundedMap::from_parts(
             self.capacity.unwrap_or(usize::MAX),
             self.max_weight,
             self.weigher,
             self.listener,
             Expiry::new(self.ttl, self.tti, self.clock),
             self.hasher,
-        )
+        );
+        map.name = self.name;
+        map
+    }
+
+    /// The name set so far, taken out (the sync map keeps it once, not per
+    /// shard).
+    pub(crate) fn take_name(&mut self) -> Option<Arc<str>> {
+        self.name.take()
     }
 
     /// The count bound set so far (`usize::MAX` for none).

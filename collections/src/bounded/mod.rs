@@ -116,6 +116,8 @@ pub struct BoundedMap<K, V, S = DefaultHashBuilder> {
     /// A value `entry`/`get_or_insert_with` could not admit (or that
     /// expired at once) but must lend out, and why it will go.
     parked: Option<(K, V, EvictionCause)>,
+    /// Set by [`Builder::name`], for reports.
+    pub(crate) name: Option<Arc<str>>,
     hits: Cell<u64>,
     misses: Cell<u64>,
     inserts: u64,
@@ -259,6 +261,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
             pending: Vec::new(),
             holding: false,
             parked: None,
+            name: None,
             hits: Cell::new(0),
             misses: Cell::new(0),
             inserts: 0,
@@ -312,6 +315,23 @@ impl<K, V, S> BoundedMap<K, V, S> {
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.slots.is_empty()
+    }
+
+    /// The name given by [`Builder::name`], if any.
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let m = BoundedMap::<u8, u8>::builder().capacity(1).name("tokens").build();
+    /// assert_eq!(m.name(), Some("tokens"));
+    /// assert_eq!(BoundedMap::<u8, u8>::new(1).name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// The count bound: the most entries the map will hold. Not an
@@ -1799,6 +1819,7 @@ where
             pending: Vec::new(),
             holding: false,
             parked: None,
+            name: self.name.clone(),
             hits: self.hits.clone(),
             misses: self.misses.clone(),
             inserts: self.inserts,
