@@ -1,0 +1,268 @@
+//! `#[derive(Footprint)]`: heap bytes owned, field by field.
+//!
+//! The generated `footprint` adds up `::leakless::Footprint::footprint` of
+//! every field (of the live variant, for an enum); a field marked
+//! `#[footprint(skip)]` counts as 0 and needs no `Footprint` impl.
+//!
+//! Bounds follow one simple rule, the one std's derives use: every type
+//! parameter gets a `Footprint` bound, even one that appears only in skipped
+//! fields or in a `PhantomData`. A user for whom that is too strict writes
+//! the impl by hand. The item's own `where` clauses are kept.
+//!
+//! A union is refused: which of its fields is live is not visible to a
+//! derive. `#[footprint(..)]` on the type or on a variant is refused too;
+//! it only means something on a field.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{parse_quote, Attribute, Data, DeriveInput, Error, Fields, Index, Member, Meta, Token};
+
+/// Parses and checks the item, then expands it; on misuse, only the errors
+/// (a derive adds to the item, which the compiler keeps as written).
+pub(crate) fn expand(item: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(item) {
+        Ok(input) => input,
+        Err(err) => return err.into_compile_error(),
+    };
+    let mut errors = Vec::new();
+    let body = body(&input, &mut errors);
+    if !errors.is_empty() {
+        let errors = errors.into_iter().map(Error::into_compile_error);
+        return quote! { #(#errors)* };
+    }
+    generate(&input, body)
+}
+
+/// The body of `footprint`, checking every attribute on the way; every
+/// mistake goes to `errors`, each on the token at fault.
+///
+/// Structs and enums alike are destructured with a `match` on `self`,
+/// binding each counted field (skipped ones fall under `..`). A binding
+/// carries its field type's span, so a field whose type lacks a `Footprint`
+/// impl is reported on that type.
+fn body(input: &DeriveInput, errors: &mut Vec<Error>) -> TokenStream {
+    misplaced(&input.attrs, "the type", errors);
+    match &input.data {
+        Data::Struct(data) => {
+            let arm = arm(quote! { Self }, &data.fields, errors);
+            quote! { match self { #arm } }
+        }
+        Data::Enum(data) => {
+            let arms: Vec<TokenStream> = data
+                .variants
+                .iter()
+                .map(|variant| {
+                    misplaced(&variant.attrs, "a variant", errors);
+                    let ident = &variant.ident;
+                    arm(quote! { Self::#ident }, &variant.fields, errors)
+                })
+                .collect();
+            if arms.is_empty() {
+                // No value of this type exists.
+                quote! { match *self {} }
+            } else {
+                quote! { match self { #(#arms)* } }
+            }
+        }
+        Data::Union(data) => {
+            errors.push(Error::new(
+                data.union_token.span,
+                "`#[derive(Footprint)]` cannot see which field of a union is live; \
+                 implement `Footprint` by hand",
+            ));
+            TokenStream::new()
+        }
+    }
+}
+
+/// One match arm, `Path { field: binding, .., } => sum`: braces work for
+/// named, tuple (`0: binding`) and unit shapes alike.
+fn arm(path: TokenStream, fields: &Fields, errors: &mut Vec<Error>) -> TokenStream {
+    let mut terms = Vec::new();
+    let mut pattern = Vec::new();
+    for (i, field) in fields.iter().enumerate() {
+        if skipped(&field.attrs, errors) {
+            continue;
+        }
+        let member = match &field.ident {
+            Some(ident) => Member::Named(ident.clone()),
+            None => Member::Unnamed(Index::from(i)),
+        };
+        let span = field.ty.span();
+        let binding = format_ident!("__footprint_field_{}", i, span = span);
+        pattern.push(quote! { #member: #binding });
+        terms.push(quote_spanned! { span=> ::leakless::Footprint::footprint(#binding) });
+    }
+    let total = sum(terms);
+    quote! { #path { #(#pattern,)* .. } => #total, }
+}
+
+fn sum(terms: Vec<TokenStream>) -> TokenStream {
+    if terms.is_empty() {
+        quote! { 0usize }
+    } else {
+        quote! { #(#terms)+* }
+    }
+}
+
+/// Whether a field's `#[footprint(..)]` attributes say `skip`; anything
+/// else in them is an error.
+fn skipped(attrs: &[Attribute], errors: &mut Vec<Error>) -> bool {
+    let mut skip = false;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("footprint")) {
+        let list = match &attr.meta {
+            Meta::List(list) => list,
+            Meta::Path(path) => {
+                errors.push(Error::new_spanned(
+                    path,
+                    "`#[footprint]` needs an argument: write `#[footprint(skip)]` to leave \
+                     this field out, or remove the attribute to count it",
+                ));
+                continue;
+            }
+            Meta::NameValue(nv) => {
+                errors.push(Error::new_spanned(
+                    nv,
+                    "expected `#[footprint(skip)]`: it is the only form this attribute takes",
+                ));
+                continue;
+            }
+        };
+        if list.tokens.is_empty() {
+            errors.push(Error::new(
+                list.delimiter.span().join(),
+                "`#[footprint()]` is empty: write `#[footprint(skip)]` to leave this field \
+                 out, or remove the attribute to count it",
+            ));
+            continue;
+        }
+        let parsed = list.parse_nested_meta(|meta| {
+            let known = meta.path.is_ident("skip");
+            if !known {
+                let path = &meta.path;
+                let key = quote!(#path).to_string().replace(' ', "");
+                errors.push(meta.error(format_args!(
+                    "unknown key `{key}` in `#[footprint(..)]`: the only key is `skip`, \
+                     as in `#[footprint(skip)]`"
+                )));
+            } else if skip {
+                errors.push(
+                    meta.error("duplicate `skip`: the field is already skipped; remove this one"),
+                );
+            } else {
+                skip = true;
+            }
+            // Whatever follows the key (`= value` or `(..)`) is consumed so
+            // that parsing can go on to the next key.
+            if meta.input.peek(Token![=]) {
+                let value = meta.value()?;
+                let value: syn::Expr = value.parse()?;
+                if known {
+                    errors.push(Error::new_spanned(
+                        value,
+                        "`skip` takes no value: write `#[footprint(skip)]`",
+                    ));
+                }
+            } else if meta.input.peek(syn::token::Paren) {
+                let group: TokenTree = meta.input.parse()?;
+                if known {
+                    errors.push(Error::new(
+                        group.span(),
+                        "`skip` takes no arguments: write `#[footprint(skip)]`",
+                    ));
+                }
+            }
+            Ok(())
+        });
+        if let Err(err) = parsed {
+            errors.push(err);
+        }
+    }
+    skip
+}
+
+/// `#[footprint(..)]` where it means nothing: on the type or a variant.
+fn misplaced(attrs: &[Attribute], place: &str, errors: &mut Vec<Error>) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("footprint")) {
+        errors.push(Error::new_spanned(
+            attr,
+            format_args!(
+                "`#[footprint(..)]` goes on a field, not on {place}: put \
+                 `#[footprint(skip)]` on each field to leave out"
+            ),
+        ));
+    }
+}
+
+fn generate(input: &DeriveInput, body: TokenStream) -> TokenStream {
+    let ident = &input.ident;
+    let mut generics = input.generics.clone();
+    let params: Vec<_> = generics
+        .type_params()
+        .map(|param| param.ident.clone())
+        .collect();
+    let where_clause = generics.make_where_clause();
+    for param in params {
+        where_clause
+            .predicates
+            .push(parse_quote! { #param: ::leakless::Footprint });
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::leakless::Footprint for #ident #ty_generics #where_clause {
+            fn footprint(&self) -> usize {
+                #body
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors_in(item: TokenStream) -> usize {
+        expand(item).to_string().matches("compile_error").count()
+    }
+
+    #[test]
+    fn every_mistake_is_reported_at_once() {
+        let item = quote! {
+            #[footprint(skip)]
+            struct S {
+                #[footprint]
+                a: String,
+                #[footprint(skp, skip, skip)]
+                b: String,
+                #[footprint(skip = true)]
+                c: String,
+            }
+        };
+        // type-level, bare, unknown key, duplicate, value on `skip`
+        assert_eq!(errors_in(item), 5);
+        assert_eq!(errors_in(quote! { union U { a: u8 } }), 1);
+        assert_eq!(errors_in(quote! { fn not_a_type() {} }), 1);
+    }
+
+    #[test]
+    fn type_parameters_get_the_bound_and_where_clauses_are_kept() {
+        let out = expand(quote! {
+            struct W<'a, T: Clone, U, const N: usize> where U: Default {
+                a: &'a str,
+                #[footprint(skip)]
+                t: T,
+                u: [U; N],
+            }
+        })
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains(
+                "U : Default , T : :: leakless :: Footprint , U : :: leakless :: Footprint"
+            ),
+            "{out}"
+        );
+    }
+}
