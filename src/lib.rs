@@ -29,17 +29,19 @@ pub use leakless_collections::arena;
 pub use leakless_collections::bounded;
 pub use leakless_collections::sync;
 pub use leakless_collections::{
-    Arena, BoundedMap, Clock, DefaultHashBuilder, EvictionCause, Evictions, Footprint, Handle,
-    Listeners, ManualClock, SideTable, StaleHandle, Staleness, Stats, Subscription, WeakKeyMap,
-    WeakValueMap,
+    Arena, BoundedMap, Clock, Configured, DefaultHashBuilder, EvictionCause, Evictions, Footprint,
+    Handle, Listeners, ManualClock, MapConfig, SideTable, StaleHandle, Staleness, Stats,
+    Subscription, WeakKeyMap, WeakValueMap,
 };
-pub use leakless_macros::handle;
+pub use leakless_macros::{bounded_map, handle, leak_safe, Footprint};
 
 /// Paths the macros' generated code uses. Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
     pub use leakless_collections;
     pub use leakless_collections::RawHandle;
+    pub use leakless_collections::{sync, BoundedMap, Configured, MapConfig, WeakValueMap};
+    pub use std::sync::LazyLock;
 }
 
 /// The README's examples, compiled and run as doc tests.

@@ -3,12 +3,18 @@
 //! through `::leakless::__private`.
 //!
 //! Entry points only; each macro's parsing, validation and expansion live in
-//! its own module. Misuse is reported as spanned compile errors, and the
-//! user's item is kept beside them so IDEs still see it.
+//! its own module. Misuse is reported as spanned compile errors, all of them
+//! at once, and the user's item is kept beside them so IDEs still see it.
 
 #![forbid(unsafe_code)]
 
+mod config;
+mod duration;
+mod footprint;
 mod handle;
+mod leak_safe;
+mod map_type;
+mod static_map;
 
 use proc_macro::TokenStream;
 
@@ -27,4 +33,63 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn handle(args: TokenStream, item: TokenStream) -> TokenStream {
     handle::expand(args.into(), item.into()).into()
+}
+
+/// Implements `leakless::Footprint` field by field: the heap bytes a value
+/// owns are the sum of what its fields own. Fields marked
+/// `#[footprint(skip)]` count as 0; every type parameter gets a
+/// `Footprint` bound.
+///
+/// ```ignore
+/// #[derive(leakless::Footprint)]
+/// struct Index {
+///     names: Vec<String>,
+///     #[footprint(skip)]
+///     shared: std::sync::Arc<Config>,
+/// }
+/// ```
+#[proc_macro_derive(Footprint, attributes(footprint))]
+pub fn derive_footprint(item: TokenStream) -> TokenStream {
+    footprint::expand(item.into()).into()
+}
+
+/// Makes every map field of a struct say how it is bounded. Each
+/// `HashMap`/`HashSet`/`BTreeMap`/`BTreeSet` field takes one of:
+///
+/// - `#[bounded_map(capacity = N, max_weight = N, weigher = f, ttl = "30s",
+///   tti = "5m", on_evict = f, name = "..")]`: the field becomes a
+///   `leakless::Configured` bounded map built with these settings (at least
+///   one of capacity, max_weight, ttl, tti). A set becomes a map to `()`.
+/// - `#[weak_map]` on a `HashMap<K, Arc<V>>`: the field becomes a
+///   `leakless::WeakValueMap<K, V>`.
+/// - `#[unbounded(reason = "..")]`: the field is left as it is, on purpose;
+///   the reason goes into its docs.
+///
+/// A map field with none of them is a compile error that names the three.
+///
+/// ```ignore
+/// #[leakless::leak_safe]
+/// #[derive(Default)]
+/// struct AppState {
+///     #[bounded_map(capacity = 10_000, ttl = "30m")]
+///     sessions: HashMap<u64, Session>,
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn leak_safe(args: TokenStream, item: TokenStream) -> TokenStream {
+    leak_safe::expand(args.into(), item.into()).into()
+}
+
+/// On a `static HashMap<K, V>` (no initializer): a lazily built
+/// `leakless::sync::BoundedMap<K, V>` configured by the same keys as the
+/// field attribute. (On a field, `#[bounded_map]` is read by
+/// `#[leak_safe]`.)
+///
+/// ```ignore
+/// #[leakless::bounded_map(capacity = 1_000, ttl = "5m")]
+/// static USERS: HashMap<String, User>;
+/// ```
+#[proc_macro_attribute]
+pub fn bounded_map(args: TokenStream, item: TokenStream) -> TokenStream {
+    static_map::expand(args.into(), item.into()).into()
 }

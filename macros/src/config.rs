@@ -1,0 +1,263 @@
+//! The arguments of `#[bounded_map(..)]`, shared by fields and statics:
+//! parsed and checked here (every mistake reported, each on its token), and
+//! turned into the builder calls that configure the map.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Error, Expr, Lit, LitStr};
+
+use crate::duration;
+
+/// Every key `#[bounded_map(..)]` takes, in the order the docs list them.
+pub(crate) const KEYS: [&str; 7] = [
+    "capacity",
+    "max_weight",
+    "weigher",
+    "ttl",
+    "tti",
+    "on_evict",
+    "name",
+];
+
+/// A parsed `#[bounded_map(..)]`.
+#[derive(Default)]
+pub(crate) struct BoundedArgs {
+    capacity: Option<Expr>,
+    max_weight: Option<Expr>,
+    weigher: Option<Expr>,
+    ttl: Option<(u64, Span)>,
+    tti: Option<(u64, Span)>,
+    on_evict: Option<Expr>,
+    name: Option<LitStr>,
+    seen: Vec<String>,
+    /// An unknown key was given: it may have been a misspelt bound, so
+    /// "no bound" would only repeat that error.
+    unknown: bool,
+}
+
+impl BoundedArgs {
+    /// Reads one `key = value`, recording what is wrong in `errors` and
+    /// consuming the value either way, so that one bad key does not hide the
+    /// mistakes after it.
+    pub(crate) fn parse_key(
+        &mut self,
+        meta: &ParseNestedMeta<'_>,
+        errors: &mut Vec<Error>,
+    ) -> syn::Result<()> {
+        let key = meta.path.to_token_stream().to_string().replace(' ', "");
+        let known = KEYS.contains(&key.as_str());
+        let duplicate = known && self.seen.contains(&key);
+        if !known {
+            self.unknown = true;
+            errors.push(Error::new_spanned(&meta.path, unknown_key(&key)));
+        } else if duplicate {
+            errors.push(Error::new_spanned(
+                &meta.path,
+                format!("`{key}` is given twice: keep one"),
+            ));
+        } else {
+            self.seen.push(key.clone());
+        }
+        if !meta.input.peek(syn::Token![=]) {
+            if known {
+                errors.push(meta.error(format!("`{key}` needs a value: `{}`", example(&key))));
+            }
+            if meta.input.peek(syn::token::Paren) {
+                let _ignored: TokenStream = meta.input.parse::<proc_macro2::Group>()?.stream();
+            }
+            return Ok(());
+        }
+        let value: Expr = meta.value()?.parse()?;
+        if !known || duplicate {
+            return Ok(());
+        }
+        match key.as_str() {
+            "capacity" => {
+                check_positive(
+                    &value,
+                    "capacity",
+                    "admits nothing (every insert would be evicted at once)",
+                    errors,
+                );
+                self.capacity = Some(value);
+            }
+            "max_weight" => {
+                check_positive(
+                    &value,
+                    "max_weight",
+                    "admits nothing (every value would be refused)",
+                    errors,
+                );
+                self.max_weight = Some(value);
+            }
+            "weigher" => self.weigher = Some(value),
+            "on_evict" => self.on_evict = Some(value),
+            "ttl" => self.ttl = parse_duration(&value, "ttl", errors),
+            "tti" => self.tti = parse_duration(&value, "tti", errors),
+            "name" => match value {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => self.name = Some(s),
+                other => errors.push(Error::new_spanned(
+                    other,
+                    "`name` is a string literal: `name = \"sessions\"`",
+                )),
+            },
+            _ => unreachable!("every key in KEYS is matched"),
+        }
+        Ok(())
+    }
+
+    /// Checks what only the whole list can tell: that it bounds the map.
+    pub(crate) fn check_bounded(&self, at: impl ToTokens, errors: &mut Vec<Error>) {
+        if self.unknown {
+            return;
+        }
+        let bounded = ["capacity", "max_weight", "ttl", "tti"]
+            .iter()
+            .any(|k| self.seen.iter().any(|s| s == k));
+        if !bounded {
+            errors.push(Error::new_spanned(
+                at,
+                "`#[bounded_map]` needs a bound, or the map could still grow forever: add `capacity = ..`, `max_weight = ..`, `ttl = \"..\"` or `tti = \"..\"`",
+            ));
+        }
+    }
+
+    /// The builder calls after `::builder()` up to and including `.build()`.
+    pub(crate) fn builder_calls(&self) -> TokenStream {
+        let mut calls = TokenStream::new();
+        if let Some(c) = &self.capacity {
+            calls.extend(quote_spanned! { c.span()=> .capacity(#c) });
+        }
+        if let Some(w) = &self.max_weight {
+            calls.extend(quote_spanned! { w.span()=> .max_weight(#w) });
+        }
+        if let Some(f) = &self.weigher {
+            calls.extend(quote_spanned! { f.span()=> .weigher(#f) });
+        }
+        for (method, d) in [("ttl", self.ttl), ("tti", self.tti)] {
+            if let Some((ms, span)) = d {
+                let method = syn::Ident::new(method, span);
+                calls.extend(quote_spanned! { span=>
+                    .#method(::core::time::Duration::from_millis(#ms))
+                });
+            }
+        }
+        if let Some(f) = &self.on_evict {
+            calls.extend(quote_spanned! { f.span()=> .on_evict(#f) });
+        }
+        if let Some(n) = &self.name {
+            calls.extend(quote! { .name(#n) });
+        }
+        calls.extend(quote! { .build() });
+        calls
+    }
+}
+
+/// A literal 0 where a positive number is needed is an error on the literal;
+/// other expressions (constants, arithmetic) are the compiler's to check.
+fn check_positive(value: &Expr, key: &str, why: &str, errors: &mut Vec<Error>) {
+    if let Expr::Lit(syn::ExprLit {
+        lit: Lit::Int(int), ..
+    }) = value
+    {
+        match int.base10_parse::<u64>() {
+            Ok(0) => errors.push(Error::new(
+                int.span(),
+                format!("{key} 0 {why}: give a positive {key}"),
+            )),
+            Ok(_) => {}
+            Err(_) => errors.push(Error::new(
+                int.span(),
+                format!("{key} `{int}` does not fit in 64 bits"),
+            )),
+        }
+    }
+}
+
+/// A duration literal (`"30s"`) in milliseconds, or an error on it.
+fn parse_duration(value: &Expr, key: &str, errors: &mut Vec<Error>) -> Option<(u64, Span)> {
+    match value {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) => match duration::parse_millis(&s.value()) {
+            Ok(ms) => Some((ms, s.span())),
+            Err(why) => {
+                errors.push(Error::new(s.span(), why));
+                None
+            }
+        },
+        other => {
+            errors.push(Error::new_spanned(
+                other,
+                format!(
+                    "`{key}` is a duration in a string with its unit, e.g. `{key} = \"30s\"` (units: {})",
+                    duration::UNITS
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// How a key is written, for "needs a value" errors.
+fn example(key: &str) -> &'static str {
+    match key {
+        "capacity" => "capacity = 10_000",
+        "max_weight" => "max_weight = 64 << 20",
+        "weigher" => "weigher = my_weigher",
+        "ttl" => "ttl = \"30s\"",
+        "tti" => "tti = \"5m\"",
+        "on_evict" => "on_evict = my_listener",
+        _ => "name = \"sessions\"",
+    }
+}
+
+/// "unknown key", the closest valid key if one is close, and the list.
+fn unknown_key(key: &str) -> String {
+    let list = KEYS.map(|k| format!("`{k}`")).join(", ");
+    let closest = KEYS
+        .iter()
+        .map(|k| (edit_distance(key, k), *k))
+        .min()
+        .filter(|&(d, k)| d <= 2 || d * 3 <= k.len());
+    match closest {
+        Some((_, k)) => format!("unknown key `{key}`: did you mean `{k}`? (valid keys: {list})"),
+        None => format!("unknown key `{key}` (valid keys: {list})"),
+    }
+}
+
+/// Levenshtein distance, for suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{edit_distance, unknown_key};
+
+    #[test]
+    fn suggestions_pick_the_closest_key() {
+        assert_eq!(edit_distance("capcity", "capacity"), 1);
+        assert!(unknown_key("capcity").contains("did you mean `capacity`"));
+        assert!(unknown_key("tll").contains("did you mean `ttl`"));
+        assert!(unknown_key("on_evicted").contains("did you mean `on_evict`"));
+        assert!(!unknown_key("zzzzzzzzzz").contains("did you mean"));
+    }
+}

@@ -1,0 +1,472 @@
+//! `#[leak_safe]`: every map field of a struct is bounded, weak, or
+//! unbounded on purpose, and says which.
+//!
+//! A `#[bounded_map(..)]` field's type becomes `Configured<Config>`, where
+//! `Config` is a generated type whose `MapConfig::build` applies the
+//! attribute's settings: the configuration lives in the field's type, so
+//! every way of constructing the struct (`Default`, a struct literal with
+//! `Default::default()`) builds the map configured.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{
+    parse_quote_spanned, Attribute, Error, Field, GenericParam, Generics, Ident, ItemStruct,
+    LitStr, Meta, Type,
+};
+
+use crate::config::BoundedArgs;
+use crate::map_type::{last_segment, map_type};
+
+/// The field attributes `#[leak_safe]` reads.
+#[derive(Clone, Copy, PartialEq)]
+enum Annotation {
+    Bounded,
+    Weak,
+    Unbounded,
+}
+
+/// What to do with one annotated field, once every field checked out.
+enum Plan {
+    Bounded {
+        args: Box<BoundedArgs>,
+        key: Type,
+        value: Type,
+        written: String,
+    },
+    Weak {
+        key: Type,
+        value: Type,
+    },
+    Unbounded {
+        reason: LitStr,
+    },
+}
+
+/// `bounded_map`, `weak_map` or `unbounded`, bare or under `leakless::`.
+fn annotation_of(attr: &Attribute) -> Option<Annotation> {
+    let segments = &attr.path().segments;
+    let prefixed_ok = match segments.len() {
+        1 => true,
+        2 => segments[0].ident == "leakless",
+        _ => false,
+    };
+    if !prefixed_ok {
+        return None;
+    }
+    let last = &segments.last()?.ident;
+    if last == "bounded_map" {
+        Some(Annotation::Bounded)
+    } else if last == "weak_map" {
+        Some(Annotation::Weak)
+    } else if last == "unbounded" {
+        Some(Annotation::Unbounded)
+    } else {
+        None
+    }
+}
+
+/// Checks every field, then rewrites the annotated ones; on any mistake,
+/// all of them as errors and the struct without the field attributes.
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Vec::new();
+    if !args.is_empty() {
+        errors.push(Error::new_spanned(
+            &args,
+            "`#[leak_safe]` takes no arguments: settings go on each map field, e.g. `#[bounded_map(capacity = 10_000)]`",
+        ));
+    }
+    let mut item: ItemStruct = match syn::parse2(item.clone()) {
+        Ok(s) => s,
+        Err(_) => {
+            errors.push(Error::new(
+                first_token_span(&item),
+                "`#[leak_safe]` goes on a struct: it checks that every map field is bounded, weak, or unbounded on purpose",
+            ));
+            return with_errors(errors, item);
+        }
+    };
+    let mut plans = Vec::new();
+    for (index, field) in item.fields.iter_mut().enumerate() {
+        let (ours, theirs): (Vec<Attribute>, Vec<Attribute>) = core::mem::take(&mut field.attrs)
+            .into_iter()
+            .partition(|a| annotation_of(a).is_some());
+        field.attrs = theirs;
+        match ours.split_first() {
+            None => {
+                if let Some(map) = map_type(&field.ty) {
+                    errors.push(Error::new_spanned(
+                        &field.ty,
+                        unannotated(field, &map.name.to_string()),
+                    ));
+                }
+            }
+            Some((attr, rest)) => {
+                for extra in rest {
+                    errors.push(Error::new_spanned(
+                        extra,
+                        "a field takes one of `#[bounded_map(..)]`, `#[weak_map]` or `#[unbounded(..)]`: keep the one that says what this map is",
+                    ));
+                }
+                if let Some(plan) = plan_field(field, attr, &mut errors) {
+                    plans.push((index, plan));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return with_errors(errors, item.into_token_stream());
+    }
+    let mut configs = TokenStream::new();
+    let owner = item.ident.clone();
+    let generics = item.generics.clone();
+    let mut written_types = Vec::new();
+    for (index, field) in item.fields.iter_mut().enumerate() {
+        let Some(plan) = plans
+            .iter()
+            .position(|(i, _)| *i == index)
+            .map(|p| &plans[p].1)
+        else {
+            continue;
+        };
+        if !matches!(plan, Plan::Unbounded { .. }) {
+            written_types.push(field.ty.clone());
+        }
+        apply(plan, &owner, &generics, index, field, &mut configs);
+    }
+    // The types as written stay named somewhere, so the user's imports of
+    // `HashMap` or `Arc` do not turn into "unused import" warnings.
+    let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
+    let written = (!written_types.is_empty()).then(|| {
+        quote! {
+            impl #impl_generics #owner #ty_generics #where_clause {
+                #[doc(hidden)]
+                #[allow(dead_code)]
+                fn __leak_safe_fields_as_written() {
+                    #(let _: ::core::marker::PhantomData<#written_types>;)*
+                }
+            }
+        }
+    });
+    quote! { #item #configs #written }
+}
+
+/// Checks one annotated field and says what it will become.
+fn plan_field(field: &Field, attr: &Attribute, errors: &mut Vec<Error>) -> Option<Plan> {
+    let before = errors.len();
+    let plan = match annotation_of(attr)? {
+        Annotation::Bounded => {
+            let mut args = BoundedArgs::default();
+            match &attr.meta {
+                Meta::List(_) => {
+                    if let Err(e) = attr.parse_nested_meta(|meta| args.parse_key(&meta, errors)) {
+                        errors.push(e);
+                    }
+                }
+                Meta::Path(_) => {}
+                Meta::NameValue(nv) => errors.push(Error::new(
+                    nv.eq_token.span(),
+                    "write the settings in parentheses: `#[bounded_map(capacity = 10_000)]`",
+                )),
+            }
+            args.check_bounded(attr, errors);
+            let (key, value) = bounded_types(&field.ty, errors)?;
+            let written = attr.meta.to_token_stream().to_string();
+            Plan::Bounded {
+                args: Box::new(args),
+                key,
+                value,
+                written,
+            }
+        }
+        Annotation::Weak => {
+            if !matches!(attr.meta, Meta::Path(_)) {
+                errors.push(Error::new_spanned(
+                    &attr.meta,
+                    "`#[weak_map]` takes no arguments: write `#[weak_map]`",
+                ));
+            }
+            let (key, value) = weak_types(&field.ty, errors)?;
+            Plan::Weak { key, value }
+        }
+        Annotation::Unbounded => Plan::Unbounded {
+            reason: unbounded_reason(attr, errors)?,
+        },
+    };
+    (errors.len() == before).then_some(plan)
+}
+
+/// The key and value of a field `#[bounded_map]` can bound (a set's value
+/// is `()`).
+fn bounded_types(ty: &Type, errors: &mut Vec<Error>) -> Option<(Type, Type)> {
+    let Some(map) = map_type(ty) else {
+        errors.push(Error::new_spanned(
+            ty,
+            format!(
+                "`#[bounded_map]` goes on a `HashMap<K, V>`, `HashSet<K>`, `BTreeMap<K, V>` or `BTreeSet<K>` field, and `{}` is none of them",
+                written(ty)
+            ),
+        ));
+        return None;
+    };
+    let wanted = if map.is_set() { 1 } else { 2 };
+    if map.args.len() > wanted {
+        errors.push(Error::new_spanned(
+            map.args[wanted],
+            "leakless maps hash with their own randomly seeded hasher: drop the hasher parameter",
+        ));
+        return None;
+    }
+    if map.args.len() < wanted {
+        errors.push(Error::new_spanned(
+            ty,
+            format!(
+                "write the `{}`'s type arguments out (`{}`), so the bounded map knows them",
+                map.name,
+                if map.is_set() {
+                    "HashSet<K>"
+                } else {
+                    "HashMap<K, V>"
+                }
+            ),
+        ));
+        return None;
+    }
+    let key = map.args[0].clone();
+    let value = if map.is_set() {
+        parse_quote_spanned! { ty.span()=> () }
+    } else {
+        map.args[1].clone()
+    };
+    Some((key, value))
+}
+
+/// The key and the `V` of `Arc<V>` of a `#[weak_map]` field.
+fn weak_types(ty: &Type, errors: &mut Vec<Error>) -> Option<(Type, Type)> {
+    let map = map_type(ty).filter(|m| m.name == "HashMap" && m.args.len() == 2);
+    let Some(map) = map else {
+        errors.push(Error::new_spanned(
+            ty,
+            format!(
+                "`#[weak_map]` goes on a `HashMap<K, Arc<V>>` field, and `{}` is not one",
+                written(ty)
+            ),
+        ));
+        return None;
+    };
+    let value = map.args[1];
+    match last_segment(value) {
+        Some((name, args)) if name == "Arc" && args.len() == 1 => {
+            Some((map.args[0].clone(), args[0].clone()))
+        }
+        _ => {
+            errors.push(Error::new_spanned(
+                value,
+                format!(
+                    "`#[weak_map]` holds its values weakly, so they must be `Arc<V>` owned elsewhere; `{}` is not an `Arc`",
+                    written(value)
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// The required, non-empty `reason` of `#[unbounded(reason = "..")]`.
+fn unbounded_reason(attr: &Attribute, errors: &mut Vec<Error>) -> Option<LitStr> {
+    let mut reason: Option<LitStr> = None;
+    if let Meta::List(_) = &attr.meta {
+        let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("reason") {
+                let lit: LitStr = meta.value()?.parse()?;
+                if reason.is_some() {
+                    errors.push(Error::new(lit.span(), "`reason` is given twice: keep one"));
+                }
+                reason = Some(lit);
+            } else {
+                errors.push(Error::new_spanned(
+                    &meta.path,
+                    format!(
+                        "unknown key `{}`: `#[unbounded]` takes only `reason = \"..\"`",
+                        meta.path.to_token_stream()
+                    ),
+                ));
+                if meta.input.peek(syn::Token![=]) {
+                    let _value: syn::Expr = meta.value()?.parse()?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = parsed {
+            errors.push(e);
+        }
+    }
+    match reason {
+        Some(r) if !r.value().trim().is_empty() => Some(r),
+        Some(r) => {
+            errors.push(Error::new(
+                r.span(),
+                "the reason is empty: say why this map cannot grow without bound",
+            ));
+            None
+        }
+        None => {
+            errors.push(Error::new_spanned(
+                attr,
+                "`#[unbounded]` needs the reason this map cannot grow without bound: `#[unbounded(reason = \"one entry per configured region\")]`",
+            ));
+            None
+        }
+    }
+}
+
+/// The error on a map field nobody said anything about.
+fn unannotated(field: &Field, family: &str) -> String {
+    let name = field
+        .ident
+        .as_ref()
+        .map_or_else(|| "this field".to_string(), |i| format!("`{}`", unraw(i)));
+    format!(
+        "{name} is a `{family}` with no bound, the map that leaks: add `#[bounded_map(capacity = ..)]` to bound it, `#[weak_map]` if its values are `Arc`s owned elsewhere, or `#[unbounded(reason = \"..\")]` to say why it cannot grow forever"
+    )
+}
+
+/// Rewrites one checked field.
+fn apply(
+    plan: &Plan,
+    owner: &Ident,
+    generics: &Generics,
+    index: usize,
+    field: &mut Field,
+    configs: &mut TokenStream,
+) {
+    let span = field.ty.span();
+    match plan {
+        Plan::Bounded {
+            args,
+            key,
+            value,
+            written,
+        } => {
+            let field_name = field
+                .ident
+                .as_ref()
+                .map_or_else(|| format!("Field{index}"), |i| camel(&unraw(i)));
+            let config = format_ident!("{}{}Config", owner, field_name, span = span);
+            let doc = format!(
+                " How `#[leak_safe]` builds `{owner}::{}`: `#[{written}]`.",
+                field
+                    .ident
+                    .as_ref()
+                    .map_or_else(|| index.to_string(), unraw)
+            );
+            let vis = &field.vis;
+            let (impl_generics, ty_generics, _) = generics.split_for_impl();
+            let mut bounded = generics.clone();
+            bounded
+                .make_where_clause()
+                .predicates
+                .push(parse_quote_spanned! { span=> #key: ::core::hash::Hash + ::core::cmp::Eq });
+            let where_clause = &bounded.where_clause;
+            let declaration = if generics.params.is_empty() {
+                quote! { #vis struct #config; }
+            } else {
+                let own_where = &generics.where_clause;
+                let phantom = phantom(generics);
+                quote! { #vis struct #config #impl_generics (#phantom) #own_where; }
+            };
+            let map = quote_spanned! { span=> ::leakless::__private::BoundedMap<#key, #value> };
+            let calls = args.builder_calls();
+            configs.extend(quote! {
+                #[doc = #doc]
+                #[allow(non_camel_case_types, dead_code)]
+                #declaration
+
+                impl #impl_generics ::leakless::__private::MapConfig for #config #ty_generics #where_clause {
+                    type Map = #map;
+                    fn build() -> #map {
+                        <#map>::builder() #calls
+                    }
+                }
+            });
+            field.ty = parse_quote_spanned! { span=>
+                ::leakless::__private::Configured<#config #ty_generics>
+            };
+        }
+        Plan::Weak { key, value } => {
+            field.ty = parse_quote_spanned! { span=>
+                ::leakless::__private::WeakValueMap<#key, #value>
+            };
+        }
+        Plan::Unbounded { reason } => {
+            let doc = format!(" Unbounded on purpose: {}", reason.value());
+            field.attrs.push(syn::parse_quote! { #[doc = #doc] });
+        }
+    }
+}
+
+/// `PhantomData` over every type and lifetime parameter, so a generated
+/// config can carry the struct's generics.
+fn phantom(generics: &Generics) -> TokenStream {
+    let parts = generics.params.iter().filter_map(|p| match p {
+        GenericParam::Type(t) => {
+            let ident = &t.ident;
+            Some(quote! { #ident })
+        }
+        GenericParam::Lifetime(l) => {
+            let lifetime = &l.lifetime;
+            Some(quote! { &#lifetime () })
+        }
+        GenericParam::Const(_) => None,
+    });
+    quote! { ::core::marker::PhantomData<fn() -> (#(#parts,)*)> }
+}
+
+/// A type as the user wrote it, without the token stream's spaces
+/// (`Vec<String>`, not `Vec < String >`).
+pub(crate) fn written(ty: &Type) -> String {
+    let mut s = ty.to_token_stream().to_string();
+    for (from, to) in [
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        (" :: ", "::"),
+        (":: ", "::"),
+        ("& ", "&"),
+    ] {
+        s = s.replace(from, to);
+    }
+    s
+}
+
+fn unraw(ident: &Ident) -> String {
+    let s = ident.to_string();
+    s.strip_prefix("r#").map_or(s.clone(), str::to_string)
+}
+
+/// `user_sessions` -> `UserSessions`.
+fn camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+pub(crate) fn first_token_span(item: &TokenStream) -> Span {
+    item.clone()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |t| t.span())
+}
+
+pub(crate) fn with_errors(errors: Vec<Error>, item: TokenStream) -> TokenStream {
+    let errors = errors.into_iter().map(Error::into_compile_error);
+    quote! { #(#errors)* #item }
+}
