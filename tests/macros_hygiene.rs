@@ -66,6 +66,7 @@ fn macros_expand_without_anything_in_scope() {
         shared: std::sync::Arc::new("x".repeat(100)),
     };
     assert_eq!(owned.footprint(), 32);
+    assert_eq!(owned.shared.len(), 100);
     let shapes = [
         no_prelude::Shape::Empty,
         no_prelude::Shape::Named {
