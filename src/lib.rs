@@ -27,11 +27,12 @@
 
 pub use leakless_collections::arena;
 pub use leakless_collections::bounded;
+pub use leakless_collections::registry;
 pub use leakless_collections::sync;
 pub use leakless_collections::{
     Arena, BoundedMap, Clock, Configured, DefaultHashBuilder, EvictionCause, Evictions, Footprint,
-    Handle, Listeners, ManualClock, MapConfig, SideTable, StaleHandle, Staleness, Stats,
-    Subscription, WeakKeyMap, WeakValueMap,
+    Handle, Inspect, Listeners, ManualClock, MapConfig, SideTable, StaleHandle, Staleness, Stats,
+    Subscription, Tracked, WeakKeyMap, WeakValueMap,
 };
 pub use leakless_macros::{bounded_map, handle, leak_safe, Footprint};
 
@@ -40,7 +41,9 @@ pub use leakless_macros::{bounded_map, handle, leak_safe, Footprint};
 pub mod __private {
     pub use leakless_collections;
     pub use leakless_collections::RawHandle;
-    pub use leakless_collections::{sync, BoundedMap, Configured, MapConfig, WeakValueMap};
+    pub use leakless_collections::{
+        sync, BoundedMap, Configured, MapConfig, Tracked, WeakValueMap,
+    };
     pub use std::sync::LazyLock;
 }
 

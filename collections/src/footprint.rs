@@ -287,7 +287,7 @@ const GROUP_WIDTH: usize = if cfg!(all(
 /// report this capacity, which is exact unless tombstones hide more than
 /// half of the table (a map filled to its load limit, then mostly emptied);
 /// then it reads low, by at most half of the table.
-fn std_hash_table_bytes<T>(capacity: usize) -> usize {
+pub(crate) fn std_hash_table_bytes<T>(capacity: usize) -> usize {
     if capacity == 0 {
         return 0;
     }
@@ -440,7 +440,7 @@ struct InternalModel<K, V> {
 }
 
 /// Estimated bytes of the nodes of a std B-tree holding `len` entries.
-fn btree_node_bytes<K, V>(len: usize) -> usize {
+pub(crate) fn btree_node_bytes<K, V>(len: usize) -> usize {
     let leaf = size_of::<LeafModel<K, V>>();
     let internal = size_of::<InternalModel<K, V>>();
     if len == 0 {

@@ -19,9 +19,11 @@ mod expiry;
 mod footprint;
 mod list;
 mod listeners;
+pub mod registry;
 mod shrink;
 mod stats;
 pub mod sync;
+mod tracked;
 pub mod weak;
 
 pub use arena::{Arena, Handle, RawHandle, SideTable, StaleHandle, Staleness};
@@ -33,4 +35,5 @@ pub use footprint::Footprint;
 pub use hashbrown::DefaultHashBuilder;
 pub use listeners::{Listeners, Subscription};
 pub use stats::{Evictions, Stats};
+pub use tracked::{Inspect, Tracked};
 pub use weak::{WeakKeyMap, WeakValueMap};

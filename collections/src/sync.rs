@@ -112,7 +112,7 @@ pub struct BoundedMap<K, V, S = DefaultHashBuilder> {
     mask: usize,
     capacity: usize,
     listener: Option<Listener<K, V>>,
-    name: Option<Arc<str>>,
+    probe: Option<Arc<crate::registry::Probe>>,
 }
 
 /// Shards for a bound, by default: enough for the machine's threads to
@@ -400,7 +400,13 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         let name = self.inner.take_name();
         let capacity = self.inner.capacity_bound();
         let n = self.shards.unwrap_or_else(|| default_shards(capacity));
-        let (engines, listener) = self.inner.build_shards(n);
+        let (mut engines, listener) = self.inner.build_shards(n);
+        let probe = name.map(|name| crate::registry::register(name, "sync::BoundedMap", n));
+        if let Some(probe) = &probe {
+            for (i, engine) in engines.iter_mut().enumerate() {
+                engine.attach_probe(Arc::clone(probe), i);
+            }
+        }
         let hasher = engines
             .first()
             .map(|e| e.hasher().clone())
@@ -419,7 +425,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             mask: n - 1,
             capacity,
             listener,
-            name,
+            probe,
         }
     }
 }
@@ -434,7 +440,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// assert_eq!(m.name(), None);
     /// ```
     pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        self.probe.as_deref().map(crate::registry::Probe::name)
     }
 
     /// The bound on entries across all shards. *O*(1).
@@ -1003,7 +1009,7 @@ where
 impl<K, V, S> fmt::Debug for BoundedMap<K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("sync::BoundedMap")
-            .field("name", &self.name)
+            .field("name", &self.name())
             .field("capacity", &self.capacity)
             .field("shards", &self.shards.len())
             .finish_non_exhaustive()

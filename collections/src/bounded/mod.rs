@@ -29,6 +29,7 @@ use crate::compact;
 use crate::eviction::Listener;
 use crate::expiry::Expiry;
 use crate::list::{Link, Links, List, MAX_SLOTS, NIL};
+use crate::registry::{Probe, Registration};
 use crate::shrink;
 use crate::stats::Evictions;
 use crate::{EvictionCause, Footprint, Stats};
@@ -116,8 +117,9 @@ pub struct BoundedMap<K, V, S = DefaultHashBuilder> {
     /// A value `entry`/`get_or_insert_with` could not admit (or that
     /// expired at once) but must lend out, and why it will go.
     parked: Option<(K, V, EvictionCause)>,
-    /// Set by [`Builder::name`], for reports.
-    pub(crate) name: Option<Arc<str>>,
+    /// Set for a named map (see [`Builder::name`]): where it publishes
+    /// its counters for `leakless::registry`, and as which shard.
+    registration: Registration,
     hits: Cell<u64>,
     misses: Cell<u64>,
     inserts: u64,
@@ -261,7 +263,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
             pending: Vec::new(),
             holding: false,
             parked: None,
-            name: None,
+            registration: Registration::default(),
             hits: Cell::new(0),
             misses: Cell::new(0),
             inserts: 0,
@@ -331,7 +333,14 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// assert_eq!(BoundedMap::<u8, u8>::new(1).name(), None);
     /// ```
     pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        self.registration.name()
+    }
+
+    /// Makes this map (or shard `shard` of a sync map) publish its counters
+    /// to `probe`, and publishes them now.
+    pub(crate) fn attach_probe(&mut self, probe: Arc<Probe>, shard: usize) {
+        probe.publish(shard, &self.stats());
+        self.registration = Registration::new(probe, shard);
     }
 
     /// The count bound: the most entries the map will hold. Not an
@@ -814,6 +823,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// are dropped by the drain.
     #[inline]
     fn deliver(&mut self) {
+        self.registration.publish(|| self.stats());
         if self.pending.is_empty() || self.holding {
             return;
         }
@@ -1819,7 +1829,7 @@ where
             pending: Vec::new(),
             holding: false,
             parked: None,
-            name: self.name.clone(),
+            registration: self.registration.clone(),
             hits: self.hits.clone(),
             misses: self.misses.clone(),
             inserts: self.inserts,

@@ -254,6 +254,37 @@ impl<K: ?Sized, V, S> WeakKeyMap<K, V, S> {
     pub fn stats(&self) -> Stats {
         self.inner.stats()
     }
+
+    /// Registers the map as `name` in
+    /// [`registry::report`](crate::registry::report), where its size,
+    /// bytes and collected entries show for as long as it lives. Unnamed
+    /// maps publish nothing.
+    ///
+    /// *O*(1) amortized.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let extra: leakless::WeakKeyMap<String, u64> =
+    ///     leakless::WeakKeyMap::new().named("per-conn");
+    /// assert_eq!(extra.name(), Some("per-conn"));
+    /// ```
+    pub fn named(mut self, name: impl Into<std::sync::Arc<str>>) -> Self {
+        self.inner.name(name.into(), "WeakKeyMap");
+        self
+    }
+
+    /// The name given by [`named`](Self::named), if any. *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: leakless::WeakKeyMap<u8, u8> = leakless::WeakKeyMap::new();
+    /// assert_eq!(m.name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.inner.registration.name()
+    }
 }
 
 impl<K: ?Sized, V, S: BuildHasher> WeakKeyMap<K, V, S> {

@@ -13,10 +13,12 @@
 use core::cell::Cell;
 use core::hash::BuildHasher;
 use core::mem;
+use std::sync::Arc;
 
 use hashbrown::HashTable;
 
 use crate::compact;
+use crate::registry::Registration;
 use crate::shrink;
 use crate::stats::Evictions;
 use crate::Stats;
@@ -67,6 +69,8 @@ pub(crate) struct WeakTable<T, S> {
     /// The table's capacity right after it was last built (no tombstones).
     room: usize,
     pub(crate) counters: Counters,
+    /// Set by `named`: where the map publishes for `leakless::registry`.
+    pub(crate) registration: Registration,
 }
 
 impl<T: Mortal, S> WeakTable<T, S> {
@@ -78,7 +82,15 @@ impl<T: Mortal, S> WeakTable<T, S> {
             cursor: 0,
             room: 0,
             counters: Counters::default(),
+            registration: Registration::default(),
         }
+    }
+
+    /// Registers the map under `name` as `kind`.
+    pub(crate) fn name(&mut self, name: Arc<str>, kind: &'static str) {
+        let probe = crate::registry::register(name, kind, 1);
+        probe.publish(0, &self.stats());
+        self.registration = Registration::new(probe, 0);
     }
 
     /// The map's [`Stats`]: its counters, `len` and own bytes. *O*(1).
@@ -222,6 +234,7 @@ impl<T: Mortal, S: BuildHasher> WeakTable<T, S> {
         let hasher = &self.hasher;
         self.table
             .insert_unique(hash, i, |&j| hash_of(hasher, &slots[j as usize]));
+        self.registration.publish(|| self.stats());
         i
     }
 
@@ -263,6 +276,7 @@ impl<T: Mortal, S: BuildHasher> WeakTable<T, S> {
     }
 
     /// Gives memory back once most of the slab is gone.
+    /// Runs after every removal path, so it also publishes for the registry.
     pub(crate) fn maybe_shrink(&mut self, hash_of: impl Fn(&S, &T) -> u64) {
         let len = self.slots.len();
         if let Some(room) = shrink::shrunk(len, self.slots.capacity()) {
@@ -271,5 +285,6 @@ impl<T: Mortal, S: BuildHasher> WeakTable<T, S> {
         if shrink::shrunk(len, self.table.capacity()).is_some() {
             self.rebuild((2 * len).max(shrink::MIN_SLOTS), &hash_of);
         }
+        self.registration.publish(|| self.stats());
     }
 }

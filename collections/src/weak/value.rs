@@ -280,6 +280,37 @@ impl<K, V, S> WeakValueMap<K, V, S> {
     pub fn stats(&self) -> Stats {
         self.inner.stats()
     }
+
+    /// Registers the map as `name` in
+    /// [`registry::report`](crate::registry::report), where its size,
+    /// bytes and collected entries show for as long as it lives. Unnamed
+    /// maps publish nothing.
+    ///
+    /// *O*(1) amortized.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let online: leakless::WeakValueMap<u64, String> =
+    ///     leakless::WeakValueMap::new().named("online");
+    /// assert_eq!(online.name(), Some("online"));
+    /// ```
+    pub fn named(mut self, name: impl Into<std::sync::Arc<str>>) -> Self {
+        self.inner.name(name.into(), "WeakValueMap");
+        self
+    }
+
+    /// The name given by [`named`](Self::named), if any. *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: leakless::WeakValueMap<u8, u8> = leakless::WeakValueMap::new();
+    /// assert_eq!(m.name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.inner.registration.name()
+    }
 }
 
 impl<K, V, S> WeakValueMap<K, V, S>
