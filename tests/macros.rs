@@ -165,3 +165,34 @@ fn derives_written_before_the_attribute_work_too() {
     s.m.insert(2, 2);
     assert_eq!(s.m.len(), 1);
 }
+
+#[leak_safe]
+#[derive(Default)]
+struct Watched {
+    #[weak_map(name = "watched-online")]
+    online: HashMap<u32, Arc<Conn>>,
+    #[unbounded(reason = "one entry per region", name = "watched-regions")]
+    regions: HashMap<String, u32>,
+}
+
+#[test]
+fn named_weak_and_unbounded_fields_show_in_the_registry() {
+    let mut w = Watched::default();
+    let conn = Arc::new(Conn(1));
+    w.online.insert(1, &conn);
+    w.regions.insert("eu".into(), 1);
+    let _ = w.regions.len();
+    let report = leakless::registry::snapshot();
+    let online = report
+        .get("watched-online")
+        .expect("the weak field is registered");
+    assert_eq!((online.kind, online.len), ("WeakValueMap", 1));
+    let regions = report
+        .get("watched-regions")
+        .expect("the unbounded field is registered");
+    assert_eq!((regions.kind, regions.len), ("HashMap", 1));
+    drop(w);
+    assert!(leakless::registry::snapshot()
+        .get("watched-regions")
+        .is_none());
+}

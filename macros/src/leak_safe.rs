@@ -37,9 +37,15 @@ enum Plan {
     Weak {
         key: Type,
         value: Type,
+        /// Given: the map is registered under it.
+        name: Option<LitStr>,
+        written: String,
     },
     Unbounded {
         reason: LitStr,
+        /// Given: the field is registered under it, as a `Tracked` map.
+        name: Option<LitStr>,
+        written: String,
     },
 }
 
@@ -180,18 +186,23 @@ fn plan_field(field: &Field, attr: &Attribute, errors: &mut Vec<Error>) -> Optio
             }
         }
         Annotation::Weak => {
-            if !matches!(attr.meta, Meta::Path(_)) {
-                errors.push(Error::new_spanned(
-                    &attr.meta,
-                    "`#[weak_map]` takes no arguments: write `#[weak_map]`",
-                ));
-            }
+            let name = weak_name(attr, errors);
             let (key, value) = weak_types(&field.ty, errors)?;
-            Plan::Weak { key, value }
+            Plan::Weak {
+                key,
+                value,
+                name,
+                written: attr.meta.to_token_stream().to_string(),
+            }
         }
-        Annotation::Unbounded => Plan::Unbounded {
-            reason: unbounded_reason(attr, errors)?,
-        },
+        Annotation::Unbounded => {
+            let (reason, name) = unbounded_args(attr, errors)?;
+            Plan::Unbounded {
+                reason,
+                name,
+                written: attr.meta.to_token_stream().to_string(),
+            }
+        }
     };
     (errors.len() == before).then_some(plan)
 }
@@ -272,9 +283,50 @@ fn weak_types(ty: &Type, errors: &mut Vec<Error>) -> Option<(Type, Type)> {
     }
 }
 
-/// The required, non-empty `reason` of `#[unbounded(reason = "..")]`.
-fn unbounded_reason(attr: &Attribute, errors: &mut Vec<Error>) -> Option<LitStr> {
+/// The optional `name` of `#[weak_map(name = "..")]`, its only key.
+fn weak_name(attr: &Attribute, errors: &mut Vec<Error>) -> Option<LitStr> {
+    let mut name = None;
+    match &attr.meta {
+        Meta::Path(_) => {}
+        Meta::NameValue(nv) => errors.push(Error::new_spanned(
+            nv,
+            "write `#[weak_map]`, or `#[weak_map(name = \"..\")]` to watch it in reports",
+        )),
+        Meta::List(_) => {
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("name") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    if name.is_some() {
+                        errors.push(Error::new(lit.span(), "`name` is given twice: keep one"));
+                    }
+                    name = Some(lit);
+                } else {
+                    errors.push(Error::new_spanned(
+                        &meta.path,
+                        format!(
+                            "unknown key `{}`: a weak map needs no bound (entries leave with their value's last `Arc`); its only key is `name = \"..\"`",
+                            meta.path.to_token_stream()
+                        ),
+                    ));
+                    if meta.input.peek(syn::Token![=]) {
+                        let _value: syn::Expr = meta.value()?.parse()?;
+                    }
+                }
+                Ok(())
+            });
+            if let Err(e) = parsed {
+                errors.push(e);
+            }
+        }
+    }
+    name
+}
+
+/// The required, non-empty `reason` of `#[unbounded(reason = "..")]`, and
+/// the optional `name`.
+fn unbounded_args(attr: &Attribute, errors: &mut Vec<Error>) -> Option<(LitStr, Option<LitStr>)> {
     let mut reason: Option<LitStr> = None;
+    let mut name: Option<LitStr> = None;
     if let Meta::List(_) = &attr.meta {
         let parsed = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("reason") {
@@ -283,11 +335,17 @@ fn unbounded_reason(attr: &Attribute, errors: &mut Vec<Error>) -> Option<LitStr>
                     errors.push(Error::new(lit.span(), "`reason` is given twice: keep one"));
                 }
                 reason = Some(lit);
+            } else if meta.path.is_ident("name") {
+                let lit: LitStr = meta.value()?.parse()?;
+                if name.is_some() {
+                    errors.push(Error::new(lit.span(), "`name` is given twice: keep one"));
+                }
+                name = Some(lit);
             } else {
                 errors.push(Error::new_spanned(
                     &meta.path,
                     format!(
-                        "unknown key `{}`: `#[unbounded]` takes only `reason = \"..\"`",
+                        "unknown key `{}`: `#[unbounded]` takes `reason = \"..\"` and, to watch it in reports, `name = \"..\"`",
                         meta.path.to_token_stream()
                     ),
                 ));
@@ -302,7 +360,7 @@ fn unbounded_reason(attr: &Attribute, errors: &mut Vec<Error>) -> Option<LitStr>
         }
     }
     match reason {
-        Some(r) if !r.value().trim().is_empty() => Some(r),
+        Some(r) if !r.value().trim().is_empty() => Some((r, name)),
         Some(r) => {
             errors.push(Error::new(
                 r.span(),
@@ -348,60 +406,132 @@ fn apply(
             value,
             written,
         } => {
-            let field_name = field
-                .ident
-                .as_ref()
-                .map_or_else(|| format!("Field{index}"), |i| camel(&unraw(i)));
-            let config = format_ident!("{}{}Config", owner, field_name, span = span);
-            let doc = format!(
-                " How `#[leak_safe]` builds `{owner}::{}`: `#[{written}]`.",
-                field
-                    .ident
-                    .as_ref()
-                    .map_or_else(|| index.to_string(), unraw)
-            );
-            let vis = &field.vis;
-            let (impl_generics, ty_generics, _) = generics.split_for_impl();
-            let mut bounded = generics.clone();
-            bounded
-                .make_where_clause()
-                .predicates
-                .push(parse_quote_spanned! { span=> #key: ::core::hash::Hash + ::core::cmp::Eq });
-            let where_clause = &bounded.where_clause;
-            let declaration = if generics.params.is_empty() {
-                quote! { #vis struct #config; }
-            } else {
-                let own_where = &generics.where_clause;
-                let phantom = phantom(generics);
-                quote! { #vis struct #config #impl_generics (#phantom) #own_where; }
-            };
             let map = quote_spanned! { span=> ::leakless::__private::BoundedMap<#key, #value> };
             let calls = args.builder_calls();
-            configs.extend(quote! {
-                #[doc = #doc]
-                #[allow(non_camel_case_types, dead_code)]
-                #declaration
-
-                impl #impl_generics ::leakless::__private::MapConfig for #config #ty_generics #where_clause {
-                    type Map = #map;
-                    fn build() -> #map {
-                        <#map>::builder() #calls
-                    }
+            let build = quote! { <#map>::builder() #calls };
+            let key_bound: syn::WherePredicate =
+                parse_quote_spanned! { span=> #key: ::core::hash::Hash + ::core::cmp::Eq };
+            let site = ConfigSite {
+                owner,
+                generics,
+                index,
+                written,
+            };
+            site.configure(field, map, build, Some(key_bound), configs);
+        }
+        Plan::Weak {
+            key,
+            value,
+            name,
+            written,
+        } => {
+            let map = quote_spanned! { span=> ::leakless::__private::WeakValueMap<#key, #value> };
+            match name {
+                None => field.ty = parse_quote_spanned! { span=> #map },
+                Some(name) => {
+                    let build = quote! { <#map>::new().named(#name) };
+                    let site = ConfigSite {
+                        owner,
+                        generics,
+                        index,
+                        written,
+                    };
+                    site.configure(field, map, build, None, configs);
                 }
-            });
-            field.ty = parse_quote_spanned! { span=>
-                ::leakless::__private::Configured<#config #ty_generics>
-            };
+            }
         }
-        Plan::Weak { key, value } => {
-            field.ty = parse_quote_spanned! { span=>
-                ::leakless::__private::WeakValueMap<#key, #value>
-            };
-        }
-        Plan::Unbounded { reason } => {
+        Plan::Unbounded {
+            reason,
+            name,
+            written,
+        } => {
             let doc = format!(" Unbounded on purpose: {}", reason.value());
             field.attrs.push(syn::parse_quote! { #[doc = #doc] });
+            if let Some(name) = name {
+                let ty = &field.ty;
+                let map = quote_spanned! { span=> ::leakless::__private::Tracked<#ty> };
+                let build = quote_spanned! { span=>
+                    ::leakless::__private::Tracked::new(::core::default::Default::default(), #name)
+                };
+                let site = ConfigSite {
+                    owner,
+                    generics,
+                    index,
+                    written,
+                };
+                site.configure(field, map, build, None, configs);
+            }
         }
+    }
+}
+
+/// Where a generated `MapConfig` goes: which field of which struct.
+struct ConfigSite<'a> {
+    owner: &'a Ident,
+    generics: &'a Generics,
+    index: usize,
+    written: &'a str,
+}
+
+impl ConfigSite<'_> {
+    /// Declares `{Owner}{Field}Config`, whose `MapConfig::build` is `build`
+    /// (of type `map`), and makes the field a `Configured` of it.
+    fn configure(
+        &self,
+        field: &mut Field,
+        map: TokenStream,
+        build: TokenStream,
+        bound: Option<syn::WherePredicate>,
+        configs: &mut TokenStream,
+    ) {
+        let ConfigSite {
+            owner,
+            generics,
+            index,
+            written,
+        } = self;
+        let span = field.ty.span();
+        let field_name = field
+            .ident
+            .as_ref()
+            .map_or_else(|| format!("Field{index}"), |i| camel(&unraw(i)));
+        let config = format_ident!("{}{}Config", owner, field_name, span = span);
+        let doc = format!(
+            " How `#[leak_safe]` builds `{owner}::{}`: `#[{written}]`.",
+            field
+                .ident
+                .as_ref()
+                .map_or_else(|| index.to_string(), unraw)
+        );
+        let vis = &field.vis;
+        let (impl_generics, ty_generics, _) = generics.split_for_impl();
+        let mut bounded = (*generics).clone();
+        if let Some(bound) = bound {
+            bounded.make_where_clause().predicates.push(bound);
+        }
+        let where_clause = &bounded.where_clause;
+        let declaration = if generics.params.is_empty() {
+            quote! { #vis struct #config; }
+        } else {
+            let own_where = &generics.where_clause;
+            let phantom = phantom(generics);
+            quote! { #vis struct #config #impl_generics (#phantom) #own_where; }
+        };
+        configs.extend(quote! {
+            #[doc = #doc]
+            #[allow(non_camel_case_types, dead_code)]
+            #declaration
+
+            impl #impl_generics ::leakless::__private::MapConfig for #config #ty_generics #where_clause {
+                type Map = #map;
+                fn build() -> #map {
+                    #build
+                }
+            }
+        });
+        field.ty = parse_quote_spanned! { span=>
+            ::leakless::__private::Configured<#config #ty_generics>
+        };
     }
 }
 

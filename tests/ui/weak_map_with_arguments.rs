@@ -1,5 +1,6 @@
-// `#[weak_map]` takes no settings: entries leave when their value's last
-// `Arc` is dropped. Write `#[weak_map]`.
+// The user gave a weak map a capacity. A weak map needs no bound: an entry
+// leaves when its value's last `Arc` is dropped. Write `#[weak_map]`, or
+// `#[weak_map(name = "..")]` to watch it in `leakless::registry::report()`.
 use std::collections::HashMap;
 use std::sync::Arc;
 
