@@ -2,7 +2,7 @@
 //! builder, `name = ".."` in the macros) shows up here, with its size,
 //! bytes, evictions and growth since the last report.
 //!
-//! A named map publishes its counters into a [`Probe`] it shares with the
+//! A named map publishes its counters into a probe it shares with the
 //! registry; the registry holds only a `Weak` to it, so a dropped map leaves
 //! the registry by itself and the registry cannot keep anything alive.
 //! Unnamed maps pay one branch per call and publish nothing.
