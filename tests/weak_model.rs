@@ -253,3 +253,46 @@ fn churn_does_not_grow_the_table_past_what_live_entries_need() {
     );
     assert_eq!(m.live_len(), LIVE);
 }
+
+#[test]
+fn retain_and_purge_all_give_memory_back() {
+    use std::sync::Arc;
+    let keep: Vec<Arc<u64>> = (0..100_000).map(Arc::new).collect();
+    let mut values = leakless::WeakValueMap::new();
+    let mut keys = leakless::WeakKeyMap::new();
+    for v in &keep {
+        values.insert(**v, v);
+        keys.insert(v, **v);
+    }
+    let full = (values.stats().bytes, keys.stats().bytes);
+    values.retain(|k, _| *k < 10);
+    keys.retain(|k, _| **k < 10);
+    assert_eq!((values.len(), keys.len()), (10, 10));
+    assert!(
+        values.stats().bytes < full.0 / 100,
+        "retain kept {} of {} B",
+        values.stats().bytes,
+        full.0
+    );
+    assert!(
+        keys.stats().bytes < full.1 / 100,
+        "retain kept {} of {} B",
+        keys.stats().bytes,
+        full.1
+    );
+
+    let mut dying = leakless::WeakValueMap::new();
+    let owners: Vec<Arc<u64>> = (0..100_000).map(Arc::new).collect();
+    for v in &owners {
+        dying.insert(**v, v);
+    }
+    drop(owners); // every value dies at once, after the inserts
+    let before = dying.stats().bytes;
+    dying.purge_all();
+    assert!(dying.is_empty());
+    assert!(
+        dying.stats().bytes < before / 100,
+        "purge_all kept {} of {before} B",
+        dying.stats().bytes
+    );
+}

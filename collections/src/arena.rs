@@ -252,11 +252,15 @@ pub struct Arena<H, T> {
     retired: usize,
     /// The highest index ever issued + 1.
     issued: u32,
+    /// Values stored, ever; values dropped by `retain` (for `stats`).
+    inserts: u64,
+    retained_out: u64,
     _handle: PhantomData<fn(H) -> H>,
 }
 
 impl<H: Handle, T> Arena<H, T> {
-    /// An empty arena. Allocates nothing until the first insert.
+    /// An empty arena. Allocates only slotmap's sentinel slot (one slot's
+    /// bytes) until the first insert.
     ///
     /// # Examples
     ///
@@ -285,6 +289,8 @@ impl<H: Handle, T> Arena<H, T> {
             slots: SlotMap::with_capacity(capacity),
             retired: 0,
             issued: 0,
+            inserts: 0,
+            retained_out: 0,
             _handle: PhantomData,
         }
     }
@@ -301,6 +307,50 @@ impl<H: Handle, T> Arena<H, T> {
     /// ```
     pub fn capacity(&self) -> usize {
         self.slots.capacity()
+    }
+
+    /// slotmap's slot array: each slot holds a value or a free-list link,
+    /// plus a `u32` version, and slotmap keeps one sentinel slot beyond its
+    /// capacity, allocated even by an empty arena.
+    fn own_bytes(&self) -> usize {
+        let value = mem::size_of::<Option<T>>().max(mem::size_of::<u32>());
+        let align = mem::align_of::<Option<T>>().max(mem::align_of::<u32>());
+        let slot = (value + mem::size_of::<u32>()).next_multiple_of(align);
+        (self.slots.capacity() + 1) * slot
+    }
+
+    /// Counters: values inserted, values dropped by `retain` (as `Explicit`
+    /// evictions), `len`, and the bytes of the slot array. Lookups are not
+    /// counted (hits and misses stay 0): a lookup stands in for a pointer
+    /// dereference, and counting it would cost as much as the lookup.
+    /// Arenas have no bound (`capacity` is `usize::MAX`). *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// #[leakless::handle]
+    /// struct Id;
+    /// let mut a: leakless::Arena<Id, u8> = leakless::Arena::new();
+    /// let h = a.insert(1);
+    /// a.insert(2);
+    /// a.remove(h);
+    /// a.retain(|_, _| false);
+    /// let s = a.stats();
+    /// assert_eq!((s.inserts, s.len, s.evictions.explicit), (2, 0, 1));
+    /// ```
+    pub fn stats(&self) -> crate::Stats {
+        let evictions = crate::Evictions {
+            explicit: self.retained_out,
+            ..crate::Evictions::default()
+        };
+        crate::Stats {
+            inserts: self.inserts,
+            evictions,
+            len: self.len(),
+            capacity: usize::MAX,
+            bytes: self.own_bytes(),
+            ..crate::Stats::default()
+        }
     }
 
     /// Live entries (retired slots not counted). *O*(1).
@@ -333,6 +383,7 @@ impl<H: Handle, T> Arena<H, T> {
     }
 
     fn issue(&mut self, key: DefaultKey) -> H {
+        self.inserts += 1;
         let raw = RawHandle::new(key);
         self.issued = self.issued.max(raw.index() + 1);
         H::from_raw(raw)
@@ -537,6 +588,12 @@ impl<H: Handle, T> Arena<H, T> {
     /// assert_eq!(a.len(), 5);
     /// ```
     pub fn retain(&mut self, mut keep: impl FnMut(H, &mut T) -> bool) {
+        let before = self.len();
+        self.retain_slots(&mut keep);
+        self.retained_out += (before - self.len()) as u64;
+    }
+
+    fn retain_slots(&mut self, keep: &mut impl FnMut(H, &mut T) -> bool) {
         let retired = &mut self.retired;
         self.slots.retain(|key, slot| {
             let Some(value) = slot else { return true };
@@ -664,6 +721,8 @@ impl<H: Handle, T: Clone> Clone for Arena<H, T> {
             slots: self.slots.clone(),
             retired: self.retired,
             issued: self.issued,
+            inserts: self.inserts,
+            retained_out: self.retained_out,
             _handle: PhantomData,
         }
     }
@@ -673,16 +732,7 @@ impl<H: Handle, T: Footprint> Footprint for Arena<H, T> {
     /// slotmap's slot array (each slot holds a value or a free-list link,
     /// plus a `u32` version) and what the values own. *O*(capacity).
     fn footprint(&self) -> usize {
-        let value = mem::size_of::<Option<T>>().max(mem::size_of::<u32>());
-        let align = mem::align_of::<Option<T>>().max(mem::align_of::<u32>());
-        let slot = (value + mem::size_of::<u32>()).next_multiple_of(align);
-        // slotmap keeps one sentinel slot at index 0 beyond its capacity.
-        let slots = if self.slots.capacity() == 0 {
-            0
-        } else {
-            self.slots.capacity() + 1
-        };
-        slots * slot + self.iter().map(|(_, v)| v.footprint()).sum::<usize>()
+        self.own_bytes() + self.iter().map(|(_, v)| v.footprint()).sum::<usize>()
     }
 }
 

@@ -6,8 +6,10 @@
 //! of the subscribers under the lock and calls them after releasing it, so
 //! a callback may subscribe, unsubscribe or emit on the same registry.
 
+use core::alloc::Layout;
 use core::any::Any;
 use core::fmt;
+use core::mem;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
@@ -421,15 +423,44 @@ impl<E: ?Sized + 'static> Listeners<E> {
             + registry
                 .snapshot
                 .as_ref()
-                .map_or(0, |s| s.len() * core::mem::size_of::<usize>())
+                .map_or(0, |s| arc_block(Layout::for_value::<[_]>(s)))
     }
 }
 
+/// The size of an `Arc`'s allocation for a value of `layout`: its two
+/// counts, then the value (`ArcInner` is `#[repr(C)]`), padded.
+fn arc_block(layout: Layout) -> usize {
+    Layout::new::<[usize; 2]>()
+        .extend(layout)
+        .map_or(0, |(block, _)| block.pad_to_align().size())
+}
+
 impl<E: ?Sized + 'static> crate::Footprint for Listeners<E> {
-    /// [`heap_bytes`](Listeners::heap_bytes): the registry's own slots (the
-    /// subscribers' closures are theirs). *O*(1).
+    /// Everything the registry allocated and alone keeps alive: its shared
+    /// state (which guards point at weakly), its slots
+    /// ([`heap_bytes`](Listeners::heap_bytes)), one `Arc` block per
+    /// subscriber, and each subscriber's boxed closure, by its inline size
+    /// (what the closure's captures own on the heap is not known; a weak
+    /// subscriber's owner is not the registry's). *O*(subscribers).
     fn footprint(&self) -> usize {
-        self.heap_bytes()
+        let state = arc_block(Layout::new::<Mutex<Registry<E>>>());
+        let registry = lock(&self.registry);
+        let subscribers = registry
+            .slots
+            .iter()
+            .filter_map(|s| s.subscriber.as_deref())
+            .map(|sub| {
+                let closure = match &sub.callback {
+                    Callback::Owned(f) => mem::size_of_val::<dyn Fn(&E) + Send + Sync>(&**f),
+                    Callback::Weak { call, .. } => {
+                        mem::size_of_val::<dyn Fn(&E) -> bool + Send + Sync>(&**call)
+                    }
+                };
+                arc_block(Layout::new::<Subscriber<E>>()) + closure
+            })
+            .sum::<usize>();
+        drop(registry);
+        state + self.heap_bytes() + subscribers
     }
 }
 

@@ -1785,12 +1785,26 @@ where
     K: Footprint,
     V: Footprint,
 {
-    /// The map's own allocations plus what every key and value owns.
+    /// The map's own allocations plus what every key and value owns, and
+    /// the weigher's and listener's `Arc` blocks while this map alone keeps
+    /// them alive (a clone, or the sync map's other shards, share them).
     ///
     /// *O*(`len`), or *O*(1) when keys and values own no heap (the per-entry
     /// sum then folds away).
     fn footprint(&self) -> usize {
+        /// An `Arc`'s block (its two counts, then the value) if nothing
+        /// else holds it, else 0.
+        fn sole<T: ?Sized>(arc: &Arc<T>) -> usize {
+            if Arc::strong_count(arc) > 1 || Arc::weak_count(arc) > 0 {
+                return 0;
+            }
+            core::alloc::Layout::new::<[usize; 2]>()
+                .extend(core::alloc::Layout::for_value::<T>(arc))
+                .map_or(0, |(block, _)| block.pad_to_align().size())
+        }
         self.own_bytes()
+            + self.weigher.as_ref().map_or(0, sole)
+            + self.listener.as_ref().map_or(0, sole)
             + self
                 .slots
                 .iter()

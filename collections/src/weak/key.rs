@@ -181,29 +181,6 @@ impl<K: ?Sized, V, S> WeakKeyMap<K, V, S> {
             .filter_map(|s| s.key.upgrade().map(|k| (k, &s.value)))
     }
 
-    /// Keeps the live entries for which `keep` returns true; dead entries go
-    /// (their values dropped) whatever it would say. *O*(`len`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// let mut m = leakless::WeakKeyMap::new();
-    /// let ks: Vec<_> = (0..4).map(Arc::new).collect();
-    /// for k in &ks {
-    ///     m.insert(k, **k);
-    /// }
-    /// m.retain(|_, v| *v % 2 == 0);
-    /// assert_eq!(m.len(), 2);
-    /// ```
-    pub fn retain(&mut self, mut keep: impl FnMut(&Arc<K>, &mut V) -> bool) {
-        let removed = self.inner.retain(|s| match s.key.upgrade() {
-            Some(k) => keep(&k, &mut s.value),
-            None => false,
-        });
-        self.inner.counters.removed(&removed);
-    }
-
     /// Removes everything (dropping every value) and releases the memory.
     /// *O*(`len`).
     ///
@@ -220,21 +197,6 @@ impl<K: ?Sized, V, S> WeakKeyMap<K, V, S> {
     pub fn clear(&mut self) {
         let all = self.inner.clear();
         self.inner.counters.removed(&all);
-    }
-
-    /// Removes every entry whose key has died, dropping its value, and
-    /// returns how many. *O*(`len`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// let mut m = leakless::WeakKeyMap::new();
-    /// m.insert(&Arc::new(1), "gone");
-    /// assert_eq!(m.purge_all(), 1);
-    /// ```
-    pub fn purge_all(&mut self) -> usize {
-        self.inner.purge_all()
     }
 
     /// Counters: hits, misses, inserts, updates, evictions (`Collected` for
@@ -288,6 +250,47 @@ impl<K: ?Sized, V, S> WeakKeyMap<K, V, S> {
 }
 
 impl<K: ?Sized, V, S: BuildHasher> WeakKeyMap<K, V, S> {
+    /// Keeps the live entries for which `keep` returns true; dead entries go
+    /// (their values dropped) whatever it would say. *O*(`len`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let mut m = leakless::WeakKeyMap::new();
+    /// let ks: Vec<_> = (0..4).map(Arc::new).collect();
+    /// for k in &ks {
+    ///     m.insert(k, **k);
+    /// }
+    /// m.retain(|_, v| *v % 2 == 0);
+    /// assert_eq!(m.len(), 2);
+    /// ```
+    pub fn retain(&mut self, mut keep: impl FnMut(&Arc<K>, &mut V) -> bool) {
+        let removed = self.inner.retain(|s| match s.key.upgrade() {
+            Some(k) => keep(&k, &mut s.value),
+            None => false,
+        });
+        self.inner.counters.removed(&removed);
+        self.inner.maybe_shrink(hash_slot);
+    }
+
+    /// Removes every entry whose key has died, dropping its value, and
+    /// returns how many. *O*(`len`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let mut m = leakless::WeakKeyMap::new();
+    /// m.insert(&Arc::new(1), "gone");
+    /// assert_eq!(m.purge_all(), 1);
+    /// ```
+    pub fn purge_all(&mut self) -> usize {
+        let purged = self.inner.purge_all();
+        self.inner.maybe_shrink(hash_slot);
+        purged
+    }
+
     #[inline]
     /// `key`'s hash, and its slot if attached.
     fn find(&self, key: &Arc<K>) -> (u64, Option<u32>) {

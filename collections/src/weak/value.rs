@@ -205,29 +205,6 @@ impl<K, V, S> WeakValueMap<K, V, S> {
             .map(|s| &s.key)
     }
 
-    /// Keeps the live entries for which `keep` returns true; dead entries
-    /// go whatever it would say. *O*(`len`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// let mut m = leakless::WeakValueMap::new();
-    /// let vs: Vec<_> = (0..4).map(Arc::new).collect();
-    /// for v in &vs {
-    ///     m.insert(**v, v);
-    /// }
-    /// m.retain(|k, _| k % 2 == 0);
-    /// assert_eq!(m.len(), 2);
-    /// ```
-    pub fn retain(&mut self, mut keep: impl FnMut(&K, &Arc<V>) -> bool) {
-        let removed = self.inner.retain(|s| match s.value.upgrade() {
-            Some(v) => keep(&s.key, &v),
-            None => false,
-        });
-        self.inner.counters.removed(&removed);
-    }
-
     /// Removes everything and releases the memory. *O*(`len`).
     ///
     /// # Examples
@@ -243,22 +220,6 @@ impl<K, V, S> WeakValueMap<K, V, S> {
     pub fn clear(&mut self) {
         let all = self.inner.clear();
         self.inner.counters.removed(&all);
-    }
-
-    /// Removes every dead entry now, returning how many. Inserts purge
-    /// incrementally; this is for idle times. *O*(`len`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// let mut m = leakless::WeakValueMap::new();
-    /// m.insert(1, &Arc::new(1)); // dies at once
-    /// assert_eq!(m.purge_all(), 1);
-    /// assert!(m.is_empty());
-    /// ```
-    pub fn purge_all(&mut self) -> usize {
-        self.inner.purge_all()
     }
 
     /// Counters: hits, misses, inserts, updates, evictions (`Collected` for
@@ -318,6 +279,48 @@ where
     K: Hash + Eq,
     S: BuildHasher,
 {
+    /// Keeps the live entries for which `keep` returns true; dead entries
+    /// go whatever it would say. *O*(`len`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let mut m = leakless::WeakValueMap::new();
+    /// let vs: Vec<_> = (0..4).map(Arc::new).collect();
+    /// for v in &vs {
+    ///     m.insert(**v, v);
+    /// }
+    /// m.retain(|k, _| k % 2 == 0);
+    /// assert_eq!(m.len(), 2);
+    /// ```
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &Arc<V>) -> bool) {
+        let removed = self.inner.retain(|s| match s.value.upgrade() {
+            Some(v) => keep(&s.key, &v),
+            None => false,
+        });
+        self.inner.counters.removed(&removed);
+        self.inner.maybe_shrink(hash_slot);
+    }
+
+    /// Removes every dead entry now, returning how many. Inserts purge
+    /// incrementally; this is for idle times. *O*(`len`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let mut m = leakless::WeakValueMap::new();
+    /// m.insert(1, &Arc::new(1)); // dies at once
+    /// assert_eq!(m.purge_all(), 1);
+    /// assert!(m.is_empty());
+    /// ```
+    pub fn purge_all(&mut self) -> usize {
+        let purged = self.inner.purge_all();
+        self.inner.maybe_shrink(hash_slot);
+        purged
+    }
+
     #[inline]
     /// `key`'s hash, and its slot if stored (alive or not).
     fn find<Q>(&self, key: &Q) -> (u64, Option<u32>)
@@ -472,7 +475,11 @@ where
     ///
     /// *O*(`len`).
     fn footprint(&self) -> usize {
-        let pinned = mem::size_of::<V>().max(1) + 2 * mem::size_of::<usize>();
+        // An `Arc`'s block: its two counts, then `V` (`#[repr(C)]`), padded
+        // to `V`'s alignment; 16 bytes for a zero-sized `V`.
+        let pinned = core::alloc::Layout::new::<[usize; 2]>()
+            .extend(core::alloc::Layout::new::<V>())
+            .map_or(0, |(block, _)| block.pad_to_align().size());
         self.inner.heap_bytes()
             + self
                 .inner
