@@ -11,8 +11,8 @@ use leakless_testkit::{live_bytes, CountingAlloc};
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
-/// `report()` measures growth from the previous `report()`, registry-wide:
-/// tests that call it (or count bytes) take turns.
+/// `report()` measures growth from the previous `report()`, registry-wide,
+/// and the allocator counts the whole process: the tests take turns.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
@@ -21,6 +21,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 
 #[test]
 fn every_kind_of_named_map_appears_with_what_it_holds() {
+    let _serial = serial();
     let mut bounded = BoundedMap::<u64, u64>::builder()
         .capacity(100)
         .name("kinds-bounded")
@@ -79,6 +80,7 @@ fn every_kind_of_named_map_appears_with_what_it_holds() {
 
 #[test]
 fn dropped_maps_leave_the_registry() {
+    let _serial = serial();
     let a = BoundedMap::<u8, u8>::builder()
         .capacity(1)
         .name("leaves-a")
@@ -100,6 +102,7 @@ fn dropped_maps_leave_the_registry() {
 
 #[test]
 fn a_clone_is_a_second_row() {
+    let _serial = serial();
     let mut a = BoundedMap::<u8, u8>::builder()
         .capacity(4)
         .name("cloned")
@@ -159,6 +162,7 @@ fn reports_put_the_fastest_growing_map_first() {
 
 #[test]
 fn a_thousand_named_maps_report_together() {
+    let _serial = serial();
     let maps: Vec<BoundedMap<u64, u64>> = (0..1_000)
         .map(|i| {
             let mut m = BoundedMap::builder()

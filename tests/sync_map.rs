@@ -290,3 +290,91 @@ fn clear_hands_every_entry_to_the_listener() {
     assert_eq!(heard.load(Ordering::Relaxed), 10);
     assert_eq!(map.stats().evictions.explicit, 10);
 }
+
+#[test]
+fn readers_of_one_shard_do_not_wait_for_each_other() {
+    use std::sync::mpsc;
+    use std::time::Duration;
+    // One shard, two readers: each, inside its `get_with` closure (while it
+    // holds the shard for reading), tells the other it is in and waits to
+    // hear the same back. With an exclusive lock the second could not get
+    // in while the first waits, and both would time out.
+    let m = leakless::sync::BoundedMap::<u64, u64>::builder()
+        .capacity(10)
+        .shards(1)
+        .build();
+    m.insert(1, 1);
+    m.insert(2, 2);
+    let (to_b, from_a) = mpsc::channel::<()>();
+    let (to_a, from_b) = mpsc::channel::<()>();
+    let patience = Duration::from_secs(10);
+    std::thread::scope(|s| {
+        let m = &m;
+        let a = s.spawn(move || {
+            m.get_with(&1, |_| {
+                to_b.send(()).unwrap();
+                from_b.recv_timeout(patience).is_ok()
+            })
+        });
+        let b = s.spawn(move || {
+            m.get_with(&2, |_| {
+                to_a.send(()).unwrap();
+                from_a.recv_timeout(patience).is_ok()
+            })
+        });
+        assert_eq!(
+            a.join().unwrap(),
+            Some(true),
+            "reader A never saw reader B inside"
+        );
+        assert_eq!(
+            b.join().unwrap(),
+            Some(true),
+            "reader B never saw reader A inside"
+        );
+    });
+}
+
+#[test]
+fn hits_under_the_read_lock_count_as_uses_at_the_next_write() {
+    let m = leakless::sync::BoundedMap::<u64, u64>::builder()
+        .capacity(3)
+        .shards(1)
+        .build();
+    for k in 1..=3 {
+        m.insert(k, k);
+    }
+    assert_eq!(m.get(&1), Some(1)); // recorded, not yet applied
+    assert_eq!(m.get_with(&2, |v| *v), Some(2));
+    m.insert(4, 4); // applies the reads (1, then 2), then evicts the least recent: 3
+    assert!(m.contains_key(&1) && m.contains_key(&2) && m.contains_key(&4));
+    assert!(!m.contains_key(&3));
+    let s = m.stats();
+    assert_eq!((s.hits, s.misses), (2, 0));
+    assert_eq!(m.get(&9), None);
+    assert_eq!(m.stats().misses, 1);
+    // get_or_insert_with: a hit under the read lock, a miss counted once.
+    assert_eq!(m.get_or_insert_with(4, || unreachable!()), 4);
+    assert_eq!(m.get_or_insert_with(5, || 5), 5);
+    let s = m.stats();
+    assert_eq!((s.hits, s.misses), (3, 2));
+}
+
+#[test]
+fn a_tti_is_restarted_by_reads_under_the_read_lock() {
+    use std::time::Duration;
+    let clock = leakless::ManualClock::new();
+    let m = leakless::sync::BoundedMap::<u64, u64>::builder()
+        .tti(Duration::from_secs(10))
+        .clock(clock.clone())
+        .shards(2)
+        .build();
+    m.insert(1, 1);
+    for _ in 0..5 {
+        clock.advance(Duration::from_secs(9));
+        assert_eq!(m.get(&1), Some(1));
+    }
+    clock.advance(Duration::from_secs(10));
+    assert_eq!(m.get(&1), None);
+    assert_eq!(m.purge_expired(), 1);
+}

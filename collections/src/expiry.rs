@@ -28,7 +28,7 @@
 //! which ring a slot is in. Sentinels are addressed by indices at the top of
 //! the `u32` range, above any slot.
 
-use core::cell::Cell;
+use crate::relaxed::{RelaxedBool, RelaxedU64};
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -94,7 +94,7 @@ pub(crate) struct Expiry {
     /// that filing a write touches one cache line of the slot's, not two.
     timers: Vec<Timer>,
     /// Per slot, with a TTI: the last use.
-    accessed: Vec<Cell<u64>>,
+    accessed: Vec<RelaxedU64>,
     /// Uniform-TTL writes, oldest first: `(slot, deadline)`.
     log: VecDeque<(u32, u64)>,
     /// The sequence number of the log's front record (wrapping).
@@ -105,11 +105,11 @@ pub(crate) struct Expiry {
     /// The latest time read, and whether a later read was earlier (only a
     /// `ManualClock` can go back): then the queues are out of order and
     /// only a full scan finds everything expired.
-    latest: Cell<u64>,
-    disordered: Cell<bool>,
+    latest: RelaxedU64,
+    disordered: RelaxedBool,
     /// No slot expires before this: a lower bound, so that a lookup can
     /// skip the per-slot check (and its cache miss) while it holds.
-    horizon: Cell<u64>,
+    horizon: RelaxedU64,
     /// No per-entry deadline filed since the last reset is earlier.
     wheel_min: u64,
 }
@@ -129,9 +129,9 @@ impl Expiry {
             log_head: 0,
             sentinels: Vec::new(),
             wheel_now: 0,
-            latest: Cell::new(0),
-            disordered: Cell::new(false),
-            horizon: Cell::new(NEVER),
+            latest: RelaxedU64::new(0),
+            disordered: RelaxedBool::new(false),
+            horizon: RelaxedU64::new(NEVER),
             wheel_min: NEVER,
         };
         if ttl.is_some() || tti.is_some() {
@@ -172,7 +172,7 @@ impl Expiry {
         self.wheel_now = now;
         self.timers = vec![NO_TIMER; slots];
         if self.has_tti() {
-            self.accessed = (0..slots).map(|_| Cell::new(now)).collect();
+            self.accessed = (0..slots).map(|_| RelaxedU64::new(now)).collect();
         }
         self.sentinels = (0..RINGS as u32)
             .map(|s| Ring {
@@ -194,6 +194,27 @@ impl Expiry {
             }
         }
         now
+    }
+
+    /// `now` for readers sharing the map (the sync map's read lock): the
+    /// same, with the latest time kept by an atomic maximum.
+    #[inline]
+    pub(crate) fn now_shared(&self) -> u64 {
+        let now = self.reader.now();
+        if self.rewindable && now < self.latest.max_shared(now) {
+            self.disordered.set(true);
+        }
+        now
+    }
+
+    /// `on_read` for readers sharing the map: the horizon is lowered by an
+    /// atomic minimum, so two readers cannot leave it above a deadline.
+    #[inline]
+    pub(crate) fn on_read_shared(&self, i: u32, now: u64) {
+        if self.has_tti() {
+            self.accessed[i as usize].set(now);
+            self.horizon.min_shared(now.saturating_add(self.tti));
+        }
     }
 
     /// Whether the clock has ever gone back while entries were filed, so
@@ -369,7 +390,7 @@ impl Expiry {
         if self.active {
             self.timers.push(NO_TIMER);
             if self.has_tti() {
-                self.accessed.push(Cell::new(now));
+                self.accessed.push(RelaxedU64::new(now));
             }
         }
     }
@@ -413,7 +434,7 @@ impl Expiry {
 
     pub(crate) fn heap_bytes(&self) -> usize {
         self.timers.capacity() * core::mem::size_of::<Timer>()
-            + self.accessed.capacity() * core::mem::size_of::<Cell<u64>>()
+            + self.accessed.capacity() * core::mem::size_of::<RelaxedU64>()
             + self.log.capacity() * core::mem::size_of::<(u32, u64)>()
             + self.sentinels.capacity() * core::mem::size_of::<Ring>()
     }
@@ -472,7 +493,7 @@ impl Expiry {
             timers[r as usize] = timer;
         }
         if self.has_tti() {
-            let accessed: Vec<Cell<u64>> = (0..rank.len()).map(|_| Cell::new(0)).collect();
+            let accessed: Vec<RelaxedU64> = (0..rank.len()).map(|_| RelaxedU64::new(0)).collect();
             for (i, &r) in rank.iter().enumerate() {
                 accessed[r as usize].set(self.accessed[i].get());
             }

@@ -20,6 +20,7 @@ mod footprint;
 mod list;
 mod listeners;
 pub mod registry;
+mod relaxed;
 mod shrink;
 mod stats;
 pub mod sync;

@@ -1,11 +1,12 @@
 //! The index-linked list every ordered map in this crate threads through its
 //! slab: recency order now, expiry queues later.
 //!
-//! Links are `Cell<u32>` so that a read through `&self` (`get` counting as a
-//! use) can reorder the list without a runtime borrow flag; the maps holding
-//! them are `Send` but not `Sync`, which is what an unsync map is anyway.
+//! Links are relaxed-atomic cells so that a read through `&self` (`get`
+//! counting as a use) can reorder the list without a runtime borrow flag,
+//! at a `Cell`'s cost; which maps may do that from several threads is
+//! decided by the map's marker type (`bounded::Unshared`), not here.
 
-use core::cell::Cell;
+use crate::relaxed::RelaxedU32;
 
 /// The "no slot" index. Slab indices stay below it, so a map holds at most
 /// `u32::MAX - 1` entries.
@@ -17,15 +18,15 @@ pub(crate) const MAX_SLOTS: usize = (NIL - 512) as usize;
 /// One entry's place in one list.
 #[derive(Clone, Debug)]
 pub(crate) struct Link {
-    prev: Cell<u32>,
-    next: Cell<u32>,
+    prev: RelaxedU32,
+    next: RelaxedU32,
 }
 
 impl Link {
     pub(crate) const fn detached() -> Self {
         Link {
-            prev: Cell::new(NIL),
-            next: Cell::new(NIL),
+            prev: RelaxedU32::new(NIL),
+            next: RelaxedU32::new(NIL),
         }
     }
 
@@ -50,15 +51,15 @@ pub(crate) trait Links {
 /// list. Every operation is *O*(1) and touches at most three slots.
 #[derive(Clone, Debug)]
 pub(crate) struct List {
-    head: Cell<u32>,
-    tail: Cell<u32>,
+    head: RelaxedU32,
+    tail: RelaxedU32,
 }
 
 impl Default for List {
     fn default() -> Self {
         List {
-            head: Cell::new(NIL),
-            tail: Cell::new(NIL),
+            head: RelaxedU32::new(NIL),
+            tail: RelaxedU32::new(NIL),
         }
     }
 }

@@ -33,7 +33,7 @@
 //! ```
 
 use core::fmt;
-use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
@@ -61,6 +61,9 @@ pub(crate) struct Probe {
     name: Arc<str>,
     kind: &'static str,
     shards: Box<[Cells]>,
+    /// Set when the map is dropped: a report running at that moment may
+    /// still hold the probe, and must not show a map that is gone.
+    dropped: AtomicBool,
 }
 
 impl Probe {
@@ -170,6 +173,14 @@ impl Registration {
     }
 }
 
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Some((probe, _)) = &self.0 {
+            probe.dropped.store(true, Relaxed);
+        }
+    }
+}
+
 impl Clone for Registration {
     fn clone(&self) -> Self {
         Registration(
@@ -213,6 +224,7 @@ pub(crate) fn register(name: Arc<str>, kind: &'static str, shards: usize) -> Arc
         name,
         kind,
         shards: (0..shards.max(1)).map(|_| Cells::default()).collect(),
+        dropped: AtomicBool::new(false),
     });
     reg.next_id += 1;
     reg.probes.push(Arc::downgrade(&probe));
@@ -392,7 +404,11 @@ fn live_rows() -> Vec<Row> {
     reg.pruned_len = reg.probes.len();
     let probes: Vec<Arc<Probe>> = reg.probes.iter().filter_map(Weak::upgrade).collect();
     drop(reg);
-    probes.iter().map(|p| p.row()).collect()
+    probes
+        .iter()
+        .filter(|p| !p.dropped.load(Relaxed))
+        .map(|p| p.row())
+        .collect()
 }
 
 impl fmt::Display for Report {

@@ -16,7 +16,10 @@ use core::borrow::Borrow;
 use core::convert::Infallible;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering::Relaxed};
+use std::sync::{
+    Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
+};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
@@ -26,7 +29,91 @@ use crate::bounded::{self, Bounded, Held, NoBound};
 use crate::eviction::Listener;
 use crate::{EvictionCause, Stats};
 
-type Engine<K, V, S> = bounded::BoundedMap<K, V, S>;
+/// The unsync map's engine, marked to be read by several threads at once
+/// under a shard's read lock.
+type Engine<K, V, S> = bounded::BoundedMap<K, V, S, bounded::Shared>;
+
+/// Slots of a [`ReadLog`]: enough for the reads between two writes of a
+/// mixed workload; past it, reads go unrecorded until the next write.
+const READ_LOG: usize = 32;
+
+/// Hits recorded by readers under a shard's read lock, for the next writer
+/// to apply to the recency list (Caffeine's read buffer, in miniature).
+/// Lossy on purpose: once full, reads until the next write are not
+/// recorded, so under read-heavy load the recency order is approximate.
+/// A writer drains it before it changes anything, so every recorded slot
+/// still names the entry that was read.
+struct ReadLog {
+    len: AtomicUsize,
+    slots: [AtomicU32; READ_LOG],
+}
+
+impl Default for ReadLog {
+    fn default() -> Self {
+        ReadLog {
+            len: AtomicUsize::new(0),
+            slots: core::array::from_fn(|_| AtomicU32::new(0)),
+        }
+    }
+}
+
+impl ReadLog {
+    /// Records a hit on slot `i`; a load and nothing else once full.
+    #[inline]
+    fn record(&self, i: u32) {
+        if self.len.load(Relaxed) >= READ_LOG {
+            return;
+        }
+        let at = self.len.fetch_add(1, Relaxed);
+        if let Some(slot) = self.slots.get(at) {
+            slot.store(i, Relaxed);
+        }
+    }
+
+    /// Hands every recorded slot, oldest first, to `apply`, and empties the
+    /// log. Called under the write lock: no reader is recording meanwhile,
+    /// and the lock made their stores visible.
+    #[inline]
+    fn drain(&self, mut apply: impl FnMut(u32)) {
+        let n = self.len.load(Relaxed).min(READ_LOG);
+        if n == 0 {
+            return;
+        }
+        for slot in &self.slots[..n] {
+            apply(slot.load(Relaxed));
+        }
+        self.len.store(0, Relaxed);
+    }
+}
+
+/// A shard's lock and its read log, on cache lines of their own so that
+/// threads working on different shards never share one.
+#[repr(align(128))]
+struct ShardCell<K, V, S> {
+    lock: RwLock<Shard<K, V, S>>,
+    reads: ReadLog,
+}
+
+impl<K, V, S> ShardCell<K, V, S> {
+    /// The shard for reading: lookups that record their hits, iteration,
+    /// counters. Every shard is consistent after a panic in user code, so
+    /// a poisoned lock still guards a valid shard.
+    #[inline]
+    fn read(&self) -> RwLockReadGuard<'_, Shard<K, V, S>> {
+        self.lock.read().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<K: Hash + Eq, V, S: BuildHasher> ShardCell<K, V, S> {
+    /// The shard for writing, with the hits readers recorded since the last
+    /// write applied to its recency list first.
+    #[inline]
+    fn write(&self) -> RwLockWriteGuard<'_, Shard<K, V, S>> {
+        let mut shard = self.lock.write().unwrap_or_else(PoisonError::into_inner);
+        self.reads.drain(|i| shard.map.touch_recorded(i));
+        shard
+    }
+}
 
 /// One shard: the engine, and the initializations in flight for its keys
 /// (a `Flight` is made only once a second caller has to wait for one).
@@ -64,8 +151,7 @@ enum FlightState<V> {
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The engine is consistent after any panic in user code, so a poisoned
-    // shard is still a valid shard.
+    // A flight's state is a plain value: a panic cannot leave it half made.
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -106,7 +192,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// assert_eq!(cache.len(), 100);
 /// ```
 pub struct BoundedMap<K, V, S = DefaultHashBuilder> {
-    shards: Box<[Mutex<Shard<K, V, S>>]>,
+    shards: Box<[ShardCell<K, V, S>]>,
     /// Picks the shard: the high half of the key's hash, masked.
     hasher: S,
     mask: usize,
@@ -163,7 +249,7 @@ where
     /// ```
     pub fn builder() -> Builder<K, V> {
         Builder {
-            inner: Engine::builder(),
+            inner: bounded::BoundedMap::builder(),
             shards: None,
         }
     }
@@ -400,7 +486,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         let name = self.inner.take_name();
         let capacity = self.inner.capacity_bound();
         let n = self.shards.unwrap_or_else(|| default_shards(capacity));
-        let (mut engines, listener) = self.inner.build_shards(n);
+        let (mut engines, listener) = self.inner.build_shards::<bounded::Shared>(n);
         let probe = name.map(|name| crate::registry::register(name, "sync::BoundedMap", n));
         if let Some(probe) = &probe {
             for (i, engine) in engines.iter_mut().enumerate() {
@@ -414,11 +500,12 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         BoundedMap {
             shards: engines
                 .into_iter()
-                .map(|map| {
-                    Mutex::new(Shard {
+                .map(|map| ShardCell {
+                    lock: RwLock::new(Shard {
                         map,
                         flights: HashMap::new(),
-                    })
+                    }),
+                    reads: ReadLog::default(),
                 })
                 .collect(),
             hasher,
@@ -480,7 +567,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// assert_eq!(m.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| lock(s).map.len()).sum()
+        self.shards.iter().map(|s| s.read().map.len()).sum()
     }
 
     /// Whether every shard is empty. *O*(shards).
@@ -514,7 +601,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
             ..Stats::default()
         };
         for shard in self.shards.iter() {
-            let s = lock(shard).map.stats();
+            let s = shard.read().map.stats();
             total.hits += s.hits;
             total.misses += s.misses;
             total.inserts += s.inserts;
@@ -537,7 +624,7 @@ where
     S: BuildHasher,
 {
     #[inline]
-    fn shard_of<Q: Hash + ?Sized>(&self, key: &Q) -> &Mutex<Shard<K, V, S>> {
+    fn shard_of<Q: Hash + ?Sized>(&self, key: &Q) -> &ShardCell<K, V, S> {
         let hash = self.hasher.hash_one(key);
         // The high half: the engine's table uses the low bits.
         &self.shards[(hash >> 32) as usize & self.mask]
@@ -556,13 +643,9 @@ where
 
     /// `with_shard` for a shard already found.
     #[inline]
-    fn locked<R>(
-        &self,
-        shard: &Mutex<Shard<K, V, S>>,
-        f: impl FnOnce(&mut Shard<K, V, S>) -> R,
-    ) -> R {
+    fn locked<R>(&self, shard: &ShardCell<K, V, S>, f: impl FnOnce(&mut Shard<K, V, S>) -> R) -> R {
         let (result, evicted) = {
-            let mut shard = lock(shard);
+            let mut shard = shard.write();
             let result = f(&mut shard);
             (result, shard.map.take_evictions())
         };
@@ -631,7 +714,7 @@ where
         Q: Hash + Eq + ?Sized,
         V: Clone,
     {
-        self.with_shard(key, |s| s.map.get(key).cloned())
+        self.read_with(key, true, V::clone)
     }
 
     /// `f` applied to `key`'s value, as a use, without cloning it. `f` runs
@@ -650,7 +733,24 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.with_shard(key, |s| s.map.get(key).map(f))
+        self.read_with(key, true, f)
+    }
+
+    /// A lookup under the shard's read lock, so readers of one shard do not
+    /// wait for each other: `f` on the value, the hit recorded for the next
+    /// writer to apply to the recency order, a TTI restarted. Counts a
+    /// miss if `count_miss`.
+    #[inline]
+    fn read_with<Q, R>(&self, key: &Q, count_miss: bool, f: impl FnOnce(&V) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let cell = self.shard_of(key);
+        let shard = cell.read();
+        let i = shard.map.find_shared(key, count_miss)?;
+        cell.reads.record(i);
+        Some(f(shard.map.value_at(i)))
     }
 
     /// Whether `key` has a live entry (not a use). *O*(1).
@@ -667,7 +767,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.with_shard(key, |s| s.map.contains_key(key))
+        self.shard_of(key).read().map.contains_key(key)
     }
 
     /// Removes and returns `key`'s value. *O*(1).
@@ -701,7 +801,7 @@ where
     pub fn clear(&self) {
         for shard in self.shards.iter() {
             let evicted = {
-                let mut shard = lock(shard);
+                let mut shard = shard.write();
                 shard.map.clear();
                 shard.map.take_evictions()
             };
@@ -729,7 +829,7 @@ where
         let mut purged = 0;
         for shard in self.shards.iter() {
             let evicted = {
-                let mut shard = lock(shard);
+                let mut shard = shard.write();
                 purged += shard.map.purge_expired();
                 shard.map.take_evictions()
             };
@@ -758,7 +858,7 @@ where
     pub fn snapshot(&self) -> Vec<(K, V)> {
         let mut out = Vec::new();
         for shard in self.shards.iter() {
-            let shard = lock(shard);
+            let shard = shard.read();
             out.extend(shard.map.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         out
@@ -782,7 +882,7 @@ where
     pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
         for shard in self.shards.iter() {
             let entries: Vec<(K, V)> = {
-                let shard = lock(shard);
+                let shard = shard.read();
                 shard
                     .map
                     .iter()
@@ -847,6 +947,11 @@ where
         key: K,
         make: impl FnOnce() -> Result<V, E>,
     ) -> Result<V, E> {
+        // A hit needs only the read lock; a miss is counted by the locked
+        // lookup below.
+        if let Some(v) = self.read_with(&key, false, V::clone) {
+            return Ok(v);
+        }
         let mut make = Some(make);
         loop {
             enum Role<V> {
@@ -856,7 +961,7 @@ where
             }
             let shard = self.shard_of(&key);
             let role = {
-                let mut guard = lock(shard);
+                let mut guard = shard.write();
                 if let Some(v) = guard.map.get(&key) {
                     return Ok(v.clone());
                 }
@@ -967,7 +1072,7 @@ where
         if self.done {
             return;
         }
-        let in_flight = lock(self.map.shard_of(self.key)).flights.remove(self.key);
+        let in_flight = self.map.shard_of(self.key).write().flights.remove(self.key);
         if let Some(flight) = in_flight.and_then(|f| f.flight) {
             flight.end(FlightState::Failed);
         }
@@ -994,12 +1099,12 @@ where
     /// assert!(m.footprint() > empty);
     /// ```
     fn footprint(&self) -> usize {
-        self.shards.len() * core::mem::size_of::<Mutex<Shard<K, V, S>>>()
+        self.shards.len() * core::mem::size_of::<ShardCell<K, V, S>>()
             + self
                 .shards
                 .iter()
                 .map(|s| {
-                    let shard = lock(s);
+                    let shard = s.read();
                     shard.map.footprint() + shard.flights.allocation_size()
                 })
                 .sum::<usize>()

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use crate::footprint::{btree_node_bytes, std_hash_table_bytes};
-use crate::registry::{self, Probe};
+use crate::registry::{self, Registration};
 use crate::{Footprint, Stats};
 
 /// A collection [`Tracked`] can report: its kind, length and the bytes of
@@ -123,7 +123,7 @@ impl<T> Inspect for VecDeque<T> {
 /// ```
 pub struct Tracked<T: Inspect> {
     inner: T,
-    probe: Arc<Probe>,
+    registration: Registration,
 }
 
 impl<T: Inspect> Tracked<T> {
@@ -138,8 +138,11 @@ impl<T: Inspect> Tracked<T> {
     /// assert_eq!(v.name(), "tracked-doc-new");
     /// ```
     pub fn new(inner: T, name: impl Into<Arc<str>>) -> Self {
-        let probe = registry::register(name.into(), T::KIND, 1);
-        let tracked = Tracked { inner, probe };
+        let registration = Registration::new(registry::register(name.into(), T::KIND, 1), 0);
+        let tracked = Tracked {
+            inner,
+            registration,
+        };
         tracked.publish();
         tracked
     }
@@ -153,7 +156,7 @@ impl<T: Inspect> Tracked<T> {
     /// assert_eq!(v.name(), "tracked-doc-name");
     /// ```
     pub fn name(&self) -> &str {
-        self.probe.name()
+        self.registration.name().unwrap_or_default()
     }
 
     /// The collection, out of its wrapper (and out of the registry).
@@ -170,13 +173,12 @@ impl<T: Inspect> Tracked<T> {
 
     #[inline]
     fn publish(&self) {
-        let stats = Stats {
+        self.registration.publish(|| Stats {
             len: self.inner.inspect_len(),
             capacity: usize::MAX,
             bytes: self.inner.inspect_bytes(),
             ..Stats::default()
-        };
-        self.probe.publish(0, &stats);
+        });
     }
 }
 
@@ -209,7 +211,7 @@ impl<T: Inspect + Default> Default for Tracked<T> {
 impl<T: Inspect + Clone> Clone for Tracked<T> {
     /// A second collection under the same name.
     fn clone(&self) -> Self {
-        Tracked::new(self.inner.clone(), self.probe.name())
+        Tracked::new(self.inner.clone(), self.name())
     }
 }
 

@@ -40,7 +40,7 @@ mod sealed {
 }
 
 /// A map's shards and the listener kept apart from them.
-pub(crate) type Shards<K, V, S> = (Vec<BoundedMap<K, V, S>>, Option<Listener<K, V>>);
+pub(crate) type Shards<K, V, S, M> = (Vec<BoundedMap<K, V, S, M>>, Option<Listener<K, V>>);
 
 /// Configures a [`BoundedMap`]: its count bound, weight bound and weigher,
 /// time bounds (TTL, TTI) and clock, eviction listener and hasher.
@@ -394,7 +394,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
     /// (the first `capacity % n` shards take one more entry, likewise for
     /// weight), each holding its evictions for the owner, and the listener
     /// apart: the sync map calls it after releasing a shard's lock.
-    pub(crate) fn build_shards(self, n: usize) -> Shards<K, V, S>
+    pub(crate) fn build_shards<M>(self, n: usize) -> Shards<K, V, S, M>
     where
         S: Clone,
     {

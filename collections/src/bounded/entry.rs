@@ -3,7 +3,7 @@
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
-use super::BoundedMap;
+use super::{BoundedMap, Unshared};
 
 /// A view into one key of a [`BoundedMap`], from [`BoundedMap::entry`].
 ///
@@ -32,11 +32,11 @@ use super::BoundedMap;
 /// }
 /// assert_eq!((m[&"a"], m[&"b"]), (2, 7));
 /// ```
-pub enum Entry<'a, K, V, S> {
+pub enum Entry<'a, K, V, S, M = Unshared> {
     /// The key is present.
-    Occupied(OccupiedEntry<'a, K, V, S>),
+    Occupied(OccupiedEntry<'a, K, V, S, M>),
     /// The key is absent.
-    Vacant(VacantEntry<'a, K, V, S>),
+    Vacant(VacantEntry<'a, K, V, S, M>),
 }
 
 /// A present key of a [`BoundedMap`]; see [`Entry`].
@@ -55,8 +55,8 @@ pub enum Entry<'a, K, V, S> {
 /// }
 /// assert!(m.is_empty());
 /// ```
-pub struct OccupiedEntry<'a, K, V, S> {
-    pub(super) map: &'a mut BoundedMap<K, V, S>,
+pub struct OccupiedEntry<'a, K, V, S, M = Unshared> {
+    pub(super) map: &'a mut BoundedMap<K, V, S, M>,
     pub(super) index: u32,
     pub(super) hash: u64,
     pub(super) now: u64,
@@ -77,14 +77,14 @@ pub struct OccupiedEntry<'a, K, V, S> {
 /// }
 /// assert_eq!(m[&"a"], 1);
 /// ```
-pub struct VacantEntry<'a, K, V, S> {
-    pub(super) map: &'a mut BoundedMap<K, V, S>,
+pub struct VacantEntry<'a, K, V, S, M = Unshared> {
+    pub(super) map: &'a mut BoundedMap<K, V, S, M>,
     pub(super) key: K,
     pub(super) hash: u64,
     pub(super) now: u64,
 }
 
-impl<'a, K: Hash + Eq, V, S: BuildHasher> Entry<'a, K, V, S> {
+impl<'a, K: Hash + Eq, V, S: BuildHasher, M> Entry<'a, K, V, S, M> {
     /// The value, inserting `default` if the key is absent.
     ///
     /// *O*(1) amortized.
@@ -194,7 +194,7 @@ impl<'a, K: Hash + Eq, V, S: BuildHasher> Entry<'a, K, V, S> {
     }
 }
 
-impl<'a, K: Hash + Eq, V, S: BuildHasher> OccupiedEntry<'a, K, V, S> {
+impl<'a, K: Hash + Eq, V, S: BuildHasher, M> OccupiedEntry<'a, K, V, S, M> {
     /// The stored key.
     ///
     /// # Examples
@@ -329,7 +329,7 @@ impl<'a, K: Hash + Eq, V, S: BuildHasher> OccupiedEntry<'a, K, V, S> {
     }
 }
 
-impl<'a, K: Hash + Eq, V, S: BuildHasher> VacantEntry<'a, K, V, S> {
+impl<'a, K: Hash + Eq, V, S: BuildHasher, M> VacantEntry<'a, K, V, S, M> {
     /// The key that would be inserted.
     ///
     /// # Examples
@@ -383,7 +383,7 @@ impl<'a, K: Hash + Eq, V, S: BuildHasher> VacantEntry<'a, K, V, S> {
     }
 }
 
-impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for Entry<'_, K, V, S> {
+impl<K: fmt::Debug, V: fmt::Debug, S, M> fmt::Debug for Entry<'_, K, V, S, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Entry::Occupied(o) => f.debug_tuple("Occupied").field(o).finish(),
@@ -392,7 +392,7 @@ impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for Entry<'_, K, V, S> {
     }
 }
 
-impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for OccupiedEntry<'_, K, V, S> {
+impl<K: fmt::Debug, V: fmt::Debug, S, M> fmt::Debug for OccupiedEntry<'_, K, V, S, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let slot = &self.map.slots[self.index as usize];
         f.debug_struct("OccupiedEntry")
@@ -402,7 +402,7 @@ impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for OccupiedEntry<'_, K, V, S> 
     }
 }
 
-impl<K: fmt::Debug, V, S> fmt::Debug for VacantEntry<'_, K, V, S> {
+impl<K: fmt::Debug, V, S, M> fmt::Debug for VacantEntry<'_, K, V, S, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("VacantEntry").field(&self.key).finish()
     }

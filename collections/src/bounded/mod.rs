@@ -19,6 +19,7 @@ use core::borrow::Borrow;
 use core::cell::Cell;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
+use core::marker::PhantomData;
 use core::mem;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,12 +31,40 @@ use crate::eviction::Listener;
 use crate::expiry::Expiry;
 use crate::list::{Link, Links, List, MAX_SLOTS, NIL};
 use crate::registry::{Probe, Registration};
+use crate::relaxed::RelaxedU64;
 use crate::shrink;
 use crate::stats::Evictions;
 use crate::{EvictionCause, Footprint, Stats};
 
 /// A shared weigher: how much of `max_weight` an entry uses.
 pub(crate) type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u64 + Send + Sync>;
+
+/// The fourth type parameter of [`BoundedMap`], and its default: the map is
+/// used from one thread at a time.
+///
+/// `get(&self)` counts as a use, so it reorders the recency list through
+/// shared cells; two threads doing that at once would race. This marker
+/// keeps `BoundedMap` `Send` (when its contents are) but not `Sync`. To
+/// share a map, use [`sync::BoundedMap`](crate::sync::BoundedMap), which
+/// holds the same engine behind shard locks and looks entries up under a
+/// shared read lock without touching the list.
+///
+/// # Examples
+///
+/// ```
+/// use leakless::BoundedMap;
+/// use leakless::bounded::Unshared;
+///
+/// fn assert_send<T: Send>(_: &T) {}
+/// let m: BoundedMap<u64, String, leakless::DefaultHashBuilder, Unshared> = BoundedMap::new(8);
+/// assert_send(&m);
+/// ```
+pub struct Unshared(PhantomData<Cell<()>>);
+
+/// The engine as the sync map holds it: only the sync map's code touches
+/// it, and it calls `&self` methods that change recency only under the
+/// shard's write lock (shared readers use `find_shared`).
+pub(crate) struct Shared;
 
 /// One entry of the slab.
 #[derive(Clone)]
@@ -93,7 +122,7 @@ impl<K, V> Links for [Slot<K, V>] {
 /// assert!(!sessions.contains_key(&2));
 /// assert_eq!(sessions.keys().copied().collect::<Vec<_>>(), [3, 1]);
 /// ```
-pub struct BoundedMap<K, V, S = DefaultHashBuilder> {
+pub struct BoundedMap<K, V, S = DefaultHashBuilder, M = Unshared> {
     table: HashTable<u32>,
     slots: Vec<Slot<K, V>>,
     /// Parallel to `slots` when the map is weighted, empty otherwise, so an
@@ -120,9 +149,11 @@ pub struct BoundedMap<K, V, S = DefaultHashBuilder> {
     /// Set for a named map (see [`Builder::name`]): where it publishes
     /// its counters for `leakless::registry`, and as which shard.
     registration: Registration,
-    hits: Cell<u64>,
-    misses: Cell<u64>,
+    hits: RelaxedU64,
+    misses: RelaxedU64,
     inserts: u64,
+    /// Whether `&self` may be shared between threads: see [`Unshared`].
+    sharing: PhantomData<M>,
     updates: u64,
     evictions: Evictions,
 }
@@ -238,7 +269,9 @@ impl<K, V, S> BoundedMap<K, V, S> {
             hasher,
         )
     }
+}
 
+impl<K, V, S, M> BoundedMap<K, V, S, M> {
     pub(crate) fn from_parts(
         capacity: usize,
         max_weight: Option<u64>,
@@ -264,9 +297,10 @@ impl<K, V, S> BoundedMap<K, V, S> {
             holding: false,
             parked: None,
             registration: Registration::default(),
-            hits: Cell::new(0),
-            misses: Cell::new(0),
+            hits: RelaxedU64::new(0),
+            misses: RelaxedU64::new(0),
             inserts: 0,
+            sharing: PhantomData,
             updates: 0,
             evictions: Evictions::default(),
         }
@@ -875,7 +909,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
     }
 }
 
-impl<K, V, S> BoundedMap<K, V, S>
+impl<K, V, S, M> BoundedMap<K, V, S, M>
 where
     K: Hash + Eq,
     S: BuildHasher,
@@ -901,6 +935,52 @@ where
     #[inline]
     fn touch(&self, i: u32) {
         self.order.move_to_front(&self.slots[..], i);
+    }
+
+    /// A lookup by one of several threads reading at once (the sync map's
+    /// read lock): `get` without moving the hit to the front. It returns
+    /// the hit's slot for the caller to record and apply under the write
+    /// lock (`touch_recorded`), counts with atomic adds (a miss only if
+    /// `count_miss`), and restarts a TTI.
+    #[inline]
+    pub(crate) fn find_shared<Q>(&self, q: &Q, count_miss: bool) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hash(q);
+        let found = if self.expiry.active() {
+            let now = self.expiry.now_shared();
+            let found = self.find_live(hash, q, now);
+            if let Some(i) = found {
+                self.expiry.on_read_shared(i, now);
+            }
+            found
+        } else {
+            self.find(hash, q)
+        };
+        match found {
+            Some(_) => self.hits.bump_shared(),
+            None if count_miss => self.misses.bump_shared(),
+            None => {}
+        }
+        found
+    }
+
+    /// The value in slot `i` (from `find_shared`).
+    #[inline]
+    pub(crate) fn value_at(&self, i: u32) -> &V {
+        &self.slots[i as usize].value
+    }
+
+    /// Makes slot `i`, recorded by a shared reader since the last write,
+    /// the most recent. Called with the map held exclusively, before
+    /// anything else changes it, so `i` still names the entry read.
+    #[inline]
+    pub(crate) fn touch_recorded(&mut self, i: u32) {
+        if (i as usize) < self.slots.len() {
+            self.touch(i);
+        }
     }
 
     /// `find`, but an expired entry is not there.
@@ -1687,7 +1767,7 @@ where
     /// }
     /// assert_eq!(words[&"the"], 2);
     /// ```
-    pub fn entry(&mut self, key: K) -> Entry<'_, K, V, S> {
+    pub fn entry(&mut self, key: K) -> Entry<'_, K, V, S, M> {
         let now = self.begin();
         let hash = self.hash(&key);
         // One probe: an expired entry found is purged and the entry vacant.
@@ -1771,7 +1851,7 @@ where
     }
 }
 
-impl<K, V, S> Drop for BoundedMap<K, V, S> {
+impl<K, V, S, M> Drop for BoundedMap<K, V, S, M> {
     fn drop(&mut self) {
         // A parked value was promised to the listener.
         if let (Some((k, v, cause)), Some(listener)) = (self.parked.take(), &self.listener) {
@@ -1780,7 +1860,7 @@ impl<K, V, S> Drop for BoundedMap<K, V, S> {
     }
 }
 
-impl<K, V, S> Footprint for BoundedMap<K, V, S>
+impl<K, V, S, M> Footprint for BoundedMap<K, V, S, M>
 where
     K: Footprint,
     V: Footprint,
@@ -1847,6 +1927,7 @@ where
             hits: self.hits.clone(),
             misses: self.misses.clone(),
             inserts: self.inserts,
+            sharing: PhantomData,
             updates: self.updates,
             evictions: self.evictions,
         }
