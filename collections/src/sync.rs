@@ -1,6 +1,8 @@
-//! [`BoundedMap`]: the concurrent bounded map. Shards, each a mutex around
-//! the same slab engine as the unsync map; values leave the lock as clones
-//! or through a closure, never as guards.
+//! [`BoundedMap`]: the concurrent bounded map. Shards, each a read-write
+//! lock around the same slab engine as the unsync map; values leave the
+//! lock as clones or through a closure, never as guards. Lookups take the
+//! lock shared and record their hits in the shard's read log, which the
+//! next writer applies to the recency order.
 //!
 //! What runs while a shard is locked: the engine's own work, the key's
 //! `Hash` and `Eq`, the weigher, `clone` of values (and of keys, for
@@ -166,7 +168,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// recency order is per shard. A value heavier than a shard's share of
 /// `max_weight` is refused.
 ///
-/// Reads take the shard's lock: a hit updates recency, like the unsync map.
+/// Reads (`get`, `get_with`, `contains_key`, a hit of `get_or_insert_with`)
+/// take the shard's lock shared, so they never wait for one another. A hit
+/// counts as a use as in the unsync map, applied to the recency order by
+/// the shard's next write (up to 32 hits between two writes are recorded;
+/// more are not, so under read-heavy load the order is approximate). A TTI
+/// restarts at the read itself.
 ///
 /// # Examples
 ///
