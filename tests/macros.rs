@@ -196,3 +196,48 @@ fn named_weak_and_unbounded_fields_show_in_the_registry() {
         .get("watched-regions")
         .is_none());
 }
+
+/// `Self` in a field type names the struct, as it does without the macro.
+#[leak_safe]
+#[derive(Default)]
+struct Node {
+    #[bounded_map(capacity = 4)]
+    children: HashMap<u32, Box<Self>>,
+}
+
+/// `App::user_cache` and `AppUser::cache` get configs of their own.
+#[leak_safe]
+#[derive(Default)]
+struct App {
+    #[bounded_map(capacity = 1)]
+    user_cache: HashMap<u8, u8>,
+}
+
+#[leak_safe]
+#[derive(Default)]
+struct AppUser {
+    #[bounded_map(capacity = 2)]
+    cache: HashMap<u8, u8>,
+}
+
+/// Unsized type parameters (used behind a pointer) are fine.
+#[leak_safe]
+struct Unsized<K: ?Sized + std::hash::Hash + Eq, T: ?Sized> {
+    #[bounded_map(capacity = 2)]
+    by_key: HashMap<Arc<K>, Box<T>>,
+}
+
+#[test]
+fn self_names_the_struct_and_configs_never_collide() {
+    let mut node = Node::default();
+    node.children.insert(1, Box::default());
+    assert_eq!(node.children.len(), 1);
+    assert_eq!(App::default().user_cache.capacity(), 1);
+    assert_eq!(AppUser::default().cache.capacity(), 2);
+    let mut u: Unsized<str, [u8]> = Unsized {
+        by_key: Default::default(),
+    };
+    u.by_key
+        .insert(Arc::from("k"), Box::from([1u8, 2].as_slice()));
+    assert_eq!(u.by_key.len(), 1);
+}

@@ -219,3 +219,34 @@ fn maps_that_come_and_go_do_not_grow_the_registry() {
         "100,000 short-lived named maps left {grown} bytes behind"
     );
 }
+
+#[test]
+fn every_write_path_and_a_clone_publish() {
+    let _serial = serial();
+    let mut m = BoundedMap::<u64, u64>::builder()
+        .capacity(100)
+        .name("paths")
+        .build();
+    m.extend((0..10).map(|i| (i, i)));
+    let len = |name: &str| {
+        registry::snapshot()
+            .rows()
+            .iter()
+            .filter(|r| &*r.name == name)
+            .map(|r| r.len)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(len("paths"), [10]);
+    if let leakless::bounded::Entry::Occupied(o) = m.entry(3) {
+        o.remove();
+    }
+    assert_eq!(len("paths"), [9]);
+    let copy = m.clone();
+    let mut both = len("paths");
+    both.sort();
+    assert_eq!(both, [9, 9], "a clone shows what it holds at once");
+    drop(copy);
+    let drained = m.drain().count();
+    assert_eq!(drained, 9);
+    assert_eq!(len("paths"), [0]);
+}

@@ -378,3 +378,32 @@ fn a_tti_is_restarted_by_reads_under_the_read_lock() {
     assert_eq!(m.get(&1), None);
     assert_eq!(m.purge_expired(), 1);
 }
+
+#[test]
+fn an_idle_entry_expires_on_time_whatever_was_read_before_it() {
+    use std::time::Duration;
+    // A read of `a` must not let `b`, idle for longer than the TTI, live on
+    // (reads of a TTI map restart timers in step with the recency order).
+    let clock = leakless::ManualClock::new();
+    let m = leakless::sync::BoundedMap::<&str, u64>::builder()
+        .tti(Duration::from_secs(10))
+        .clock(clock.clone())
+        .shards(1)
+        .build();
+    m.insert("a", 1);
+    clock.advance(Duration::from_secs(1));
+    m.insert("b", 2);
+    clock.advance(Duration::from_secs(4));
+    assert_eq!(m.get("a"), Some(1));
+    clock.advance(Duration::from_millis(6_500)); // b idle 10.5 s, a 6.5 s
+    assert_eq!(m.get("b"), None);
+    assert_eq!(m.get("a"), Some(1));
+    // Many reads between writes change nothing.
+    for _ in 0..100 {
+        assert_eq!(m.get("a"), Some(1));
+    }
+    m.insert("c", 3);
+    clock.advance(Duration::from_secs(10));
+    assert_eq!(m.purge_expired(), 2);
+    assert!(m.is_empty());
+}

@@ -207,16 +207,6 @@ impl Expiry {
         now
     }
 
-    /// `on_read` for readers sharing the map: the horizon is lowered by an
-    /// atomic minimum, so two readers cannot leave it above a deadline.
-    #[inline]
-    pub(crate) fn on_read_shared(&self, i: u32, now: u64) {
-        if self.has_tti() {
-            self.accessed[i as usize].set(now);
-            self.horizon.min_shared(now.saturating_add(self.tti));
-        }
-    }
-
     /// Whether the clock has ever gone back while entries were filed, so
     /// that the queues may hold an expired entry behind a live one.
     pub(crate) fn disordered(&self) -> bool {

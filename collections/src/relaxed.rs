@@ -80,13 +80,6 @@ impl RelaxedU64 {
         self.0.fetch_add(1, Relaxed);
     }
 
-    /// Lowers the value to `v` if `v` is smaller, atomically; returns the
-    /// value before.
-    #[inline]
-    pub(crate) fn min_shared(&self, v: u64) -> u64 {
-        self.0.fetch_min(v, Relaxed)
-    }
-
     /// Raises the value to `v` if `v` is larger, atomically; returns the
     /// value before.
     #[inline]

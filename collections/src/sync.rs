@@ -172,8 +172,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// take the shard's lock shared, so they never wait for one another. A hit
 /// counts as a use as in the unsync map, applied to the recency order by
 /// the shard's next write (up to 32 hits between two writes are recorded;
-/// more are not, so under read-heavy load the order is approximate). A TTI
-/// restarts at the read itself.
+/// more are not, so under read-heavy load the order is approximate). A map
+/// with a TTI is the exception: a hit restarts the idle timer, and timers
+/// must move in step with the recency order, so its reads take the lock
+/// exclusively.
 ///
 /// # Examples
 ///
@@ -206,6 +208,10 @@ pub struct BoundedMap<K, V, S = DefaultHashBuilder> {
     capacity: usize,
     listener: Option<Listener<K, V>>,
     probe: Option<Arc<crate::registry::Probe>>,
+    /// Set for maps with a TTI: a hit restarts the idle timer, and timers
+    /// must move in step with the recency list (expiry purges along it), so
+    /// reads take the shard's lock exclusively.
+    exclusive_reads: bool,
 }
 
 /// Shards for a bound, by default: enough for the machine's threads to
@@ -494,6 +500,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         let capacity = self.inner.capacity_bound();
         let n = self.shards.unwrap_or_else(|| default_shards(capacity));
         let (mut engines, listener) = self.inner.build_shards::<bounded::Shared>(n);
+        let exclusive_reads = engines.first().is_some_and(|e| e.tti().is_some());
         let probe = name.map(|name| crate::registry::register(name, "sync::BoundedMap", n));
         if let Some(probe) = &probe {
             for (i, engine) in engines.iter_mut().enumerate() {
@@ -520,6 +527,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             capacity,
             listener,
             probe,
+            exclusive_reads,
         }
     }
 }
@@ -745,8 +753,8 @@ where
 
     /// A lookup under the shard's read lock, so readers of one shard do not
     /// wait for each other: `f` on the value, the hit recorded for the next
-    /// writer to apply to the recency order, a TTI restarted. Counts a
-    /// miss if `count_miss`.
+    /// writer to apply to the recency order. Counts a miss if `count_miss`.
+    /// With a TTI, an exclusive `get` instead.
     #[inline]
     fn read_with<Q, R>(&self, key: &Q, count_miss: bool, f: impl FnOnce(&V) -> R) -> Option<R>
     where
@@ -754,6 +762,10 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let cell = self.shard_of(key);
+        if self.exclusive_reads {
+            // Callers with `count_miss == false` skip this path for TTI maps.
+            return self.locked(cell, |s| s.map.get(key).map(f));
+        }
         let shard = cell.read();
         let i = shard.map.find_shared(key, count_miss)?;
         cell.reads.record(i);
@@ -954,10 +966,12 @@ where
         key: K,
         make: impl FnOnce() -> Result<V, E>,
     ) -> Result<V, E> {
-        // A hit needs only the read lock; a miss is counted by the locked
-        // lookup below.
-        if let Some(v) = self.read_with(&key, false, V::clone) {
-            return Ok(v);
+        // A hit needs only the read lock (not with a TTI: see
+        // `exclusive_reads`); a miss is counted by the locked lookup below.
+        if !self.exclusive_reads {
+            if let Some(v) = self.read_with(&key, false, V::clone) {
+                return Ok(v);
+            }
         }
         let mut make = Some(make);
         loop {

@@ -7,7 +7,7 @@
 //! every way of constructing the struct (`Default`, a struct literal with
 //! `Default::default()`) builds the map configured.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{
@@ -491,11 +491,13 @@ impl ConfigSite<'_> {
             written,
         } = self;
         let span = field.ty.span();
+        // Owner and field kept apart by `__`, so `App::user_cache` and
+        // `AppUser::cache` cannot meet.
         let field_name = field
             .ident
             .as_ref()
-            .map_or_else(|| format!("Field{index}"), |i| camel(&unraw(i)));
-        let config = format_ident!("{}{}Config", owner, field_name, span = span);
+            .map_or_else(|| index.to_string(), unraw);
+        let config = format_ident!("{}__{}__Config", owner, field_name, span = span);
         let doc = format!(
             " How `#[leak_safe]` builds `{owner}::{}`: `#[{written}]`.",
             field
@@ -509,7 +511,12 @@ impl ConfigSite<'_> {
         if let Some(bound) = bound {
             bounded.make_where_clause().predicates.push(bound);
         }
-        let where_clause = &bounded.where_clause;
+        // Inside the config's impl, `Self` would name the config: make the
+        // owner's `Self` explicit.
+        let owner_ty = quote! { #owner #ty_generics };
+        let map = replace_self(map, &owner_ty);
+        let build = replace_self(build, &owner_ty);
+        let where_clause = replace_self(bounded.where_clause.to_token_stream(), &owner_ty);
         let declaration = if generics.params.is_empty() {
             quote! { #vis struct #config; }
         } else {
@@ -535,13 +542,39 @@ impl ConfigSite<'_> {
     }
 }
 
+/// `tokens` with every `Self` replaced by `with`.
+fn replace_self(tokens: TokenStream, with: &TokenStream) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Ident(ident) if ident == "Self" => {
+                let mut replaced = with.clone();
+                replaced = replaced
+                    .into_iter()
+                    .map(|mut t| {
+                        t.set_span(ident.span());
+                        t
+                    })
+                    .collect();
+                quote! { #replaced }
+            }
+            TokenTree::Group(group) => {
+                let mut inner = Group::new(group.delimiter(), replace_self(group.stream(), with));
+                inner.set_span(group.span());
+                quote! { #inner }
+            }
+            other => quote! { #other },
+        })
+        .collect()
+}
+
 /// `PhantomData` over every type and lifetime parameter, so a generated
 /// config can carry the struct's generics.
 fn phantom(generics: &Generics) -> TokenStream {
     let parts = generics.params.iter().filter_map(|p| match p {
         GenericParam::Type(t) => {
             let ident = &t.ident;
-            Some(quote! { #ident })
+            Some(quote! { *const #ident })
         }
         GenericParam::Lifetime(l) => {
             let lifetime = &l.lifetime;
@@ -549,6 +582,7 @@ fn phantom(generics: &Generics) -> TokenStream {
         }
         GenericParam::Const(_) => None,
     });
+    // Pointers, so that `?Sized` parameters fit in the tuple.
     quote! { ::core::marker::PhantomData<fn() -> (#(#parts,)*)> }
 }
 
@@ -573,20 +607,6 @@ pub(crate) fn written(ty: &Type) -> String {
 fn unraw(ident: &Ident) -> String {
     let s = ident.to_string();
     s.strip_prefix("r#").map_or(s.clone(), str::to_string)
-}
-
-/// `user_sessions` -> `UserSessions`.
-fn camel(snake: &str) -> String {
-    snake
-        .split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect::<String>())
-                .unwrap_or_default()
-        })
-        .collect()
 }
 
 pub(crate) fn first_token_span(item: &TokenStream) -> Span {

@@ -3,7 +3,7 @@
 use core::iter::FusedIterator;
 use core::marker::PhantomData;
 
-use super::Slot;
+use super::{Slot, Unshared};
 use crate::expiry::Expiry;
 use crate::list::{List, NIL};
 
@@ -27,6 +27,10 @@ pub struct Iter<'a, K, V> {
     remaining: usize,
     /// Set when some entries have expired: they are skipped.
     expired: Option<(&'a Expiry, u64)>,
+    /// The map may reorder its list through `&self` (`get`) on its own
+    /// thread, so an iterator over it must stay there: `!Send`, `!Sync`,
+    /// as the map's shared reference is.
+    unshared: PhantomData<&'a Unshared>,
 }
 
 impl<'a, K, V> Iter<'a, K, V> {
@@ -44,6 +48,7 @@ impl<'a, K, V> Iter<'a, K, V> {
             }
         }
         Iter {
+            unshared: PhantomData,
             slots,
             front: order.head(),
             back: order.tail(),

@@ -759,6 +759,7 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
         self.total_weight = 0;
         self.order.clear();
         self.expiry.reset();
+        self.registration.publish(|| self.stats());
         IntoIter {
             inner: slots.into_iter(),
         }
@@ -906,6 +907,8 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
             self.table
                 .shrink_to(room, rehasher(&self.hasher, &self.slots));
         }
+        // Every removal ends here, including those that skip `deliver`.
+        self.registration.publish(|| self.stats());
     }
 }
 
@@ -938,10 +941,10 @@ where
     }
 
     /// A lookup by one of several threads reading at once (the sync map's
-    /// read lock): `get` without moving the hit to the front. It returns
-    /// the hit's slot for the caller to record and apply under the write
-    /// lock (`touch_recorded`), counts with atomic adds (a miss only if
-    /// `count_miss`), and restarts a TTI.
+    /// read lock, for maps without a TTI): `get` without moving the hit to
+    /// the front. It returns the hit's slot for the caller to record and
+    /// apply under the write lock (`touch_recorded`), and counts with atomic
+    /// adds (a miss only if `count_miss`).
     #[inline]
     pub(crate) fn find_shared<Q>(&self, q: &Q, count_miss: bool) -> Option<u32>
     where
@@ -949,13 +952,9 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let hash = self.hash(q);
+        debug_assert!(self.tti().is_none(), "a TTI map is read exclusively");
         let found = if self.expiry.active() {
-            let now = self.expiry.now_shared();
-            let found = self.find_live(hash, q, now);
-            if let Some(i) = found {
-                self.expiry.on_read_shared(i, now);
-            }
-            found
+            self.find_live(hash, q, self.expiry.now_shared())
         } else {
             self.find(hash, q)
         };
@@ -1907,7 +1906,7 @@ where
     /// the weigher and listener. A parked value is not cloned (it belongs to
     /// the original's listener).
     fn clone(&self) -> Self {
-        BoundedMap {
+        let clone = BoundedMap {
             table: self.table.clone(),
             slots: self.slots.clone(),
             weights: self.weights.clone(),
@@ -1930,7 +1929,9 @@ where
             sharing: PhantomData,
             updates: self.updates,
             evictions: self.evictions,
-        }
+        };
+        clone.registration.publish(|| clone.stats());
+        clone
     }
 }
 
