@@ -186,21 +186,8 @@ impl Expiry {
     #[inline]
     pub(crate) fn now(&self) -> u64 {
         let now = self.reader.now();
-        if self.rewindable {
-            if now < self.latest.get() {
-                self.disordered.set(true);
-            } else {
-                self.latest.set(now);
-            }
-        }
-        now
-    }
-
-    /// `now` for readers sharing the map (the sync map's read lock): the
-    /// same, with the latest time kept by an atomic maximum.
-    #[inline]
-    pub(crate) fn now_shared(&self) -> u64 {
-        let now = self.reader.now();
+        // Only a `ManualClock` can go back. The maximum is atomic because
+        // the sync map's readers call this under a shared lock.
         if self.rewindable && now < self.latest.max_shared(now) {
             self.disordered.set(true);
         }

@@ -954,7 +954,7 @@ where
         let hash = self.hash(q);
         debug_assert!(self.tti().is_none(), "a TTI map is read exclusively");
         let found = if self.expiry.active() {
-            self.find_live(hash, q, self.expiry.now_shared())
+            self.find_live(hash, q, self.expiry.now())
         } else {
             self.find(hash, q)
         };
