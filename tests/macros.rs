@@ -241,3 +241,20 @@ fn self_names_the_struct_and_configs_never_collide() {
         .insert(Arc::from("k"), Box::from([1u8, 2].as_slice()));
     assert_eq!(u.by_key.len(), 1);
 }
+
+/// A wrapped map passes when it says why it may stay unbounded.
+#[leak_safe]
+#[derive(Default)]
+struct Wrapped {
+    #[unbounded(reason = "one entry per shard, fixed at start-up")]
+    shards: std::sync::Mutex<HashMap<u8, u8>>,
+    plain: std::sync::Mutex<Vec<u8>>,
+}
+
+#[test]
+fn a_wrapped_map_marked_unbounded_is_left_alone() {
+    let w = Wrapped::default();
+    w.shards.lock().unwrap().insert(1, 1);
+    w.plain.lock().unwrap().push(1);
+    assert_eq!(w.shards.lock().unwrap().len(), 1);
+}

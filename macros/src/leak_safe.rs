@@ -16,7 +16,7 @@ use syn::{
 };
 
 use crate::config::BoundedArgs;
-use crate::map_type::{last_segment, map_type};
+use crate::map_type::{last_segment, map_type, wrapped_map};
 
 /// The field attributes `#[leak_safe]` reads.
 #[derive(Clone, Copy, PartialEq)]
@@ -104,6 +104,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                     errors.push(Error::new_spanned(
                         &field.ty,
                         unannotated(field, &map.name.to_string()),
+                    ));
+                } else if let Some((wrapper, map)) = wrapped_map(&field.ty) {
+                    errors.push(Error::new_spanned(
+                        &field.ty,
+                        unannotated_wrapped(field, &wrapper.to_string(), &map.name.to_string()),
                     ));
                 }
             }
@@ -386,6 +391,17 @@ fn unannotated(field: &Field, family: &str) -> String {
         .map_or_else(|| "this field".to_string(), |i| format!("`{}`", unraw(i)));
     format!(
         "{name} is a `{family}` with no bound, the map that leaks: add `#[bounded_map(capacity = ..)]` to bound it, `#[weak_map]` if its values are `Arc`s owned elsewhere, or `#[unbounded(reason = \"..\")]` to say why it cannot grow forever"
+    )
+}
+
+/// The error on a map kept inside a `Mutex`, `Arc` or the like.
+fn unannotated_wrapped(field: &Field, wrapper: &str, family: &str) -> String {
+    let name = field
+        .ident
+        .as_ref()
+        .map_or_else(|| "this field".to_string(), |i| format!("`{}`", unraw(i)));
+    format!(
+        "{name} keeps a `{family}` inside `{wrapper}<..>` with no bound, the shared cache that only grows: use a `leakless::sync::BoundedMap` (sharded and bounded, it needs no `Mutex`), or mark the field `#[unbounded(reason = \"..\")]` to say why it cannot grow forever"
     )
 }
 

@@ -47,3 +47,31 @@ pub(crate) fn map_type(ty: &Type) -> Option<MapType<'_>> {
         .any(|f| name == f)
         .then_some(MapType { name, args })
 }
+
+/// Types a map is often kept inside: a field of one of these around a map
+/// can leak just the same.
+const WRAPPERS: [&str; 8] = [
+    "Mutex", "RwLock", "Arc", "Rc", "Box", "Option", "RefCell", "Cell",
+];
+
+/// The std map inside wrappers like `Arc<Mutex<HashMap<K, V>>>`, with the
+/// outermost wrapper's name, if `ty` is such a type.
+pub(crate) fn wrapped_map(ty: &Type) -> Option<(&Ident, MapType<'_>)> {
+    let (outer, args) = last_segment(ty)?;
+    if !WRAPPERS.iter().any(|w| outer == w) || args.len() != 1 {
+        return None;
+    }
+    let mut inner = args[0];
+    for _ in 0..4 {
+        if let Some(map) = map_type(inner) {
+            return Some((outer, map));
+        }
+        match last_segment(inner) {
+            Some((name, args)) if WRAPPERS.iter().any(|w| name == w) && args.len() == 1 => {
+                inner = args[0];
+            }
+            _ => return None,
+        }
+    }
+    None
+}
