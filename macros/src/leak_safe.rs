@@ -288,82 +288,87 @@ fn weak_types(ty: &Type, errors: &mut Vec<Error>) -> Option<(Type, Type)> {
     }
 }
 
-/// The optional `name` of `#[weak_map(name = "..")]`, its only key.
-fn weak_name(attr: &Attribute, errors: &mut Vec<Error>) -> Option<LitStr> {
-    let mut name = None;
-    match &attr.meta {
-        Meta::Path(_) => {}
-        Meta::NameValue(nv) => errors.push(Error::new_spanned(
-            nv,
-            "write `#[weak_map]`, or `#[weak_map(name = \"..\")]` to watch it in reports",
-        )),
-        Meta::List(_) => {
-            let parsed = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("name") {
-                    let lit: LitStr = meta.value()?.parse()?;
-                    if name.is_some() {
-                        errors.push(Error::new(lit.span(), "`name` is given twice: keep one"));
-                    }
-                    name = Some(lit);
-                } else {
-                    errors.push(Error::new_spanned(
-                        &meta.path,
-                        format!(
-                            "unknown key `{}`: a weak map needs no bound (entries leave with their value's last `Arc`); its only key is `name = \"..\"`",
-                            meta.path.to_token_stream()
-                        ),
+/// The `key = "..."` pairs of `attr` for `keys`, each at most once. An
+/// unknown key is reported with `unknown(key)` and its value consumed, so
+/// the mistakes after it are still seen.
+fn string_keys<const N: usize>(
+    attr: &Attribute,
+    keys: [&str; N],
+    unknown: impl Fn(&str) -> String,
+    errors: &mut Vec<Error>,
+) -> [Option<LitStr>; N] {
+    let mut found: [Option<LitStr>; N] = core::array::from_fn(|_| None);
+    let parsed = attr.parse_nested_meta(|meta| {
+        match keys.iter().position(|k| meta.path.is_ident(k)) {
+            Some(at) => {
+                let lit: LitStr = meta.value()?.parse()?;
+                if found[at].is_some() {
+                    errors.push(Error::new(
+                        lit.span(),
+                        format!("`{}` is given twice: keep one", keys[at]),
                     ));
-                    if meta.input.peek(syn::Token![=]) {
-                        let _value: syn::Expr = meta.value()?.parse()?;
-                    }
                 }
-                Ok(())
-            });
-            if let Err(e) = parsed {
-                errors.push(e);
+                found[at] = Some(lit);
+            }
+            None => {
+                let key = meta.path.to_token_stream().to_string();
+                errors.push(Error::new_spanned(&meta.path, unknown(&key)));
+                if meta.input.peek(syn::Token![=]) {
+                    let _value: syn::Expr = meta.value()?.parse()?;
+                }
             }
         }
+        Ok(())
+    });
+    if let Err(e) = parsed {
+        errors.push(e);
     }
-    name
+    found
+}
+
+/// The optional `name` of `#[weak_map(name = "..")]`, its only key.
+fn weak_name(attr: &Attribute, errors: &mut Vec<Error>) -> Option<LitStr> {
+    match &attr.meta {
+        Meta::Path(_) => None,
+        Meta::NameValue(nv) => {
+            errors.push(Error::new_spanned(
+                nv,
+                "write `#[weak_map]`, or `#[weak_map(name = \"..\")]` to watch it in reports",
+            ));
+            None
+        }
+        Meta::List(_) => {
+            let [name] = string_keys(
+                attr,
+                ["name"],
+                |key| {
+                    format!(
+                    "unknown key `{key}`: a weak map needs no bound (entries leave with their value's last `Arc`); its only key is `name = \"..\"`"
+                )
+                },
+                errors,
+            );
+            name
+        }
+    }
 }
 
 /// The required, non-empty `reason` of `#[unbounded(reason = "..")]`, and
 /// the optional `name`.
 fn unbounded_args(attr: &Attribute, errors: &mut Vec<Error>) -> Option<(LitStr, Option<LitStr>)> {
-    let mut reason: Option<LitStr> = None;
-    let mut name: Option<LitStr> = None;
-    if let Meta::List(_) = &attr.meta {
-        let parsed = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("reason") {
-                let lit: LitStr = meta.value()?.parse()?;
-                if reason.is_some() {
-                    errors.push(Error::new(lit.span(), "`reason` is given twice: keep one"));
-                }
-                reason = Some(lit);
-            } else if meta.path.is_ident("name") {
-                let lit: LitStr = meta.value()?.parse()?;
-                if name.is_some() {
-                    errors.push(Error::new(lit.span(), "`name` is given twice: keep one"));
-                }
-                name = Some(lit);
-            } else {
-                errors.push(Error::new_spanned(
-                    &meta.path,
-                    format!(
-                        "unknown key `{}`: `#[unbounded]` takes `reason = \"..\"` and, to watch it in reports, `name = \"..\"`",
-                        meta.path.to_token_stream()
-                    ),
-                ));
-                if meta.input.peek(syn::Token![=]) {
-                    let _value: syn::Expr = meta.value()?.parse()?;
-                }
-            }
-            Ok(())
-        });
-        if let Err(e) = parsed {
-            errors.push(e);
-        }
-    }
+    let [reason, name] = match &attr.meta {
+        Meta::List(_) => string_keys(
+            attr,
+            ["reason", "name"],
+            |key| {
+                format!(
+                "unknown key `{key}`: `#[unbounded]` takes `reason = \"..\"` and, to watch it in reports, `name = \"..\"`"
+            )
+            },
+            errors,
+        ),
+        _ => [None, None],
+    };
     match reason {
         Some(r) if !r.value().trim().is_empty() => Some((r, name)),
         Some(r) => {
