@@ -2,25 +2,21 @@
 //! `#[derive(Footprint)]` types, it reports the bytes a counting allocator
 //! saw being allocated for the value.
 //!
-//! The allocator counts process-wide, so every test takes a lock and reads
-//! it around the value's construction on its own thread. The test harness's
-//! own threads can still allocate or free a few bytes inside that window
-//! (a finished test's teardown), so a check that misses is built again, up
-//! to three times; real disagreement misses every time.
+//! Each check reads its own thread's allocation count (`thread_live_bytes`)
+//! around the value's construction, so tests running in parallel and the
+//! harness's own threads cannot disturb the reading: one run, compared to
+//! the byte (or the documented tolerance).
 //!
 //! Run with `--nocapture` to see each figure.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
-use std::sync::Mutex;
 
 use leakless::Footprint;
-use leakless_testkit::{live_bytes, CountingAlloc};
+use leakless_testkit::{thread_live_bytes, CountingAlloc};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
-
-static SERIAL: Mutex<()> = Mutex::new(());
 
 /// How close `footprint()` must be to what the allocator saw.
 #[derive(Clone, Copy, Debug)]
@@ -35,29 +31,25 @@ enum Within {
 /// Builds a value with `build`, measures the bytes it left allocated, and
 /// checks its footprint against them; returns `(footprint, allocated)`.
 fn check<T: Footprint>(what: &str, within: Within, build: impl Fn() -> T) -> (usize, usize) {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let mut seen = Vec::new();
-    for _attempt in 0..3 {
-        let base = live_bytes();
-        let value = build();
-        let allocated = live_bytes().wrapping_sub(base);
-        let footprint = value.footprint();
-        drop(value);
-        let ok = match within {
-            Within::Exact => footprint == allocated,
-            Within::Below(skipped) => footprint + skipped == allocated,
-            Within::Percent(p) => {
-                (footprint as f64 - allocated as f64).abs() <= allocated as f64 * p / 100.0
-            }
-        };
-        let off = (footprint as f64 / allocated as f64 - 1.0) * 100.0;
-        eprintln!("{what}: footprint {footprint} B, allocator {allocated} B ({off:+.2}%)");
-        if ok {
-            return (footprint, allocated);
+    let base = thread_live_bytes();
+    let value = build();
+    let allocated = thread_live_bytes().wrapping_sub(base);
+    let footprint = value.footprint();
+    drop(value);
+    let ok = match within {
+        Within::Exact => footprint == allocated,
+        Within::Below(skipped) => footprint + skipped == allocated,
+        Within::Percent(p) => {
+            (footprint as f64 - allocated as f64).abs() <= allocated as f64 * p / 100.0
         }
-        seen.push((footprint, allocated));
-    }
-    panic!("{what}: footprint and allocator disagree beyond {within:?}: (footprint, allocator) = {seen:?}");
+    };
+    let off = (footprint as f64 / allocated as f64 - 1.0) * 100.0;
+    eprintln!("{what}: footprint {footprint} B, allocator {allocated} B ({off:+.2}%)");
+    assert!(
+        ok,
+        "{what}: footprint {footprint} B and allocator {allocated} B disagree beyond {within:?}"
+    );
+    (footprint, allocated)
 }
 
 /// A key scrambler (splitmix64), for insertion in random order.

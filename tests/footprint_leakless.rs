@@ -3,31 +3,28 @@
 //! (the maps shrink themselves with hysteresis; whatever they still hold is
 //! what the footprint must say).
 //!
-//! The allocator counts process-wide, so every test takes a lock and reads
-//! it around the value's construction on its own thread. What the test
-//! itself needs (keys, the `Arc`s a weak map points at, subscription
-//! guards) is allocated by a `setup` step before the first reading, so only
-//! the value's own allocations fall in the window. One value is read at
-//! several stages of its life (empty, small, large, hollowed), each against
-//! the same base. The test harness's own threads can still allocate or free
-//! a few bytes inside the window, so a run that misses is done again, up to
-//! three times; real disagreement misses every time.
+//! Each test reads its own thread's allocation count
+//! (`thread_live_bytes`) around the value's construction, so tests running
+//! in parallel and the harness's own threads cannot disturb a reading: one
+//! run, compared to the byte. What the test itself needs (keys, the `Arc`s
+//! a weak map points at, subscription guards) is allocated by a `setup`
+//! step before the first reading, so only the value's own allocations fall
+//! in the window. One value is read at several stages of its life (empty,
+//! small, large, hollowed), each against the same base.
 //!
 //! Run with `--nocapture` to see each figure.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use leakless::{
     Arena, BoundedMap, Footprint, Listeners, ManualClock, Subscription, WeakKeyMap, WeakValueMap,
 };
-use leakless_testkit::{live_bytes, CountingAlloc};
+use leakless_testkit::{thread_live_bytes, CountingAlloc};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
-
-static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Entries in a "large" value.
 const LARGE: u64 = 1_000_000;
@@ -48,7 +45,7 @@ struct Probe {
 impl Probe {
     /// Reads the allocator, then `value`'s footprint.
     fn read(&mut self, stage: &'static str, value: &impl Footprint) {
-        let allocated = live_bytes().wrapping_sub(self.base);
+        let allocated = thread_live_bytes().wrapping_sub(self.base);
         let footprint = value.footprint();
         assert!(self.readings.len() < self.readings.capacity());
         self.readings.push((stage, footprint, allocated));
@@ -57,28 +54,10 @@ impl Probe {
     /// `read`, with `uncounted` bytes the footprint documents it leaves out
     /// added back, so the rest is still checked to the byte.
     fn read_plus(&mut self, stage: &'static str, value: &impl Footprint, uncounted: usize) {
-        let allocated = live_bytes().wrapping_sub(self.base);
+        let allocated = thread_live_bytes().wrapping_sub(self.base);
         let footprint = value.footprint() + uncounted;
         assert!(self.readings.len() < self.readings.capacity());
         self.readings.push((stage, footprint, allocated));
-    }
-}
-
-/// Waits until the allocator's count has held still for 15 ms: the test
-/// that held `SERIAL` before may still be tearing down after releasing it,
-/// and the harness starting the next test's thread. This makes a disturbed
-/// run (and a rebuild) rarer, not impossible: hence the retries.
-fn settle() {
-    let mut still = 0;
-    let mut last = live_bytes();
-    for _ in 0..100 {
-        std::thread::sleep(Duration::from_millis(5));
-        let now = live_bytes();
-        still = if now == last { still + 1 } else { 0 };
-        if still == 3 {
-            return;
-        }
-        last = now;
     }
 }
 
@@ -86,34 +65,27 @@ fn settle() {
 /// value it builds at each stage with `Probe::read`; every reading's
 /// footprint must equal the bytes the allocator saw.
 fn measure<S, T>(what: &str, setup: impl Fn() -> S, build: impl Fn(&mut S, &mut Probe) -> T) {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    settle();
-    let mut misses = Vec::with_capacity(3);
-    for _attempt in 0..3 {
-        let mut state = setup();
-        let mut probe = Probe {
-            base: 0,
-            readings: Vec::with_capacity(16),
-        };
-        probe.base = live_bytes();
-        let value = build(&mut state, &mut probe);
-        drop(value);
-        drop(state);
-        let mut ok = true;
-        for &(stage, footprint, allocated) in &probe.readings {
-            let off = (footprint as f64 / allocated as f64 - 1.0) * 100.0;
-            eprintln!(
-                "{what} {stage}: footprint {footprint} B, allocator {allocated} B ({off:+.3}%)"
-            );
-            ok &= footprint == allocated;
-        }
-        assert!(!probe.readings.is_empty(), "{what}: nothing was read");
-        if ok {
-            return;
-        }
-        misses.push(probe.readings);
+    let mut state = setup();
+    let mut probe = Probe {
+        base: 0,
+        readings: Vec::with_capacity(16),
+    };
+    probe.base = thread_live_bytes();
+    let value = build(&mut state, &mut probe);
+    drop(value);
+    drop(state);
+    assert!(!probe.readings.is_empty(), "{what}: nothing was read");
+    let mut ok = true;
+    for &(stage, footprint, allocated) in &probe.readings {
+        let off = (footprint as f64 / allocated as f64 - 1.0) * 100.0;
+        eprintln!("{what} {stage}: footprint {footprint} B, allocator {allocated} B ({off:+.3}%)");
+        ok &= footprint == allocated;
     }
-    panic!("{what}: footprint and allocator disagree: (stage, footprint, allocator) = {misses:?}");
+    assert!(
+        ok,
+        "{what}: footprint and allocator disagree: (stage, footprint, allocator) = {:?}",
+        probe.readings
+    );
 }
 
 /// A key scrambler (splitmix64), for insertion in random order.

@@ -2,13 +2,14 @@
 //! growing, mass removal gives memory back, and `capacity` is not an
 //! allocation.
 //!
-//! The allocator counts process-wide, so these tests take a lock and measure
-//! only what happens between two readings on their own thread.
+//! Readings are of the test's own thread (`thread_live_bytes`), so tests in
+//! parallel and the harness's threads do not disturb them; the one peak
+//! reading is process-wide, so the tests still take a lock.
 
 use std::sync::Mutex;
 
 use leakless::{BoundedMap, Footprint};
-use leakless_testkit::{live_bytes, peak_bytes, reset_peak, CountingAlloc};
+use leakless_testkit::{live_bytes, peak_bytes, reset_peak, thread_live_bytes, CountingAlloc};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -17,13 +18,13 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Bytes allocated on net since `base` (0 if something else freed more).
 fn since(base: usize) -> usize {
-    live_bytes().saturating_sub(base)
+    (thread_live_bytes().wrapping_sub(base) as isize).max(0) as usize
 }
 
 #[test]
 fn memory_after_two_million_distinct_inserts_equals_memory_at_capacity() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let base = live_bytes();
+    let base = thread_live_bytes();
     let mut m: BoundedMap<u64, u64> = BoundedMap::new(10_000);
     for k in 0..10_000 {
         m.insert(k, k);
@@ -52,13 +53,14 @@ fn memory_after_two_million_distinct_inserts_equals_memory_at_capacity() {
 #[test]
 fn mass_removal_gives_memory_back() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let base = live_bytes();
+    let peak_base = live_bytes();
+    let base = thread_live_bytes();
     reset_peak();
     let mut m: BoundedMap<u64, u64> = BoundedMap::new(2_000_000);
     for k in 0..1_000_000 {
         m.insert(k, k);
     }
-    let peak = peak_bytes().saturating_sub(base);
+    let peak = peak_bytes().saturating_sub(peak_base);
     for k in 0..999_990 {
         m.remove(&k);
     }
@@ -86,7 +88,7 @@ fn mass_removal_gives_memory_back() {
 #[test]
 fn capacity_is_a_bound_not_an_allocation() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let base = live_bytes();
+    let base = thread_live_bytes();
     let mut m: BoundedMap<u64, [u8; 64]> = BoundedMap::new(usize::MAX);
     assert_eq!(since(base), 0);
     m.insert(1, [0; 64]);
@@ -105,14 +107,13 @@ fn a_value_heavier_than_the_map_is_refused_without_flushing_it() {
     for k in 0..16 {
         m.insert(k, vec![0; 1024]);
     }
-    let base = live_bytes();
+    let base = thread_live_bytes();
     assert_eq!(m.insert(99, vec![0; 1 << 20]), None);
     assert_eq!(m.len(), 16, "the heavy value flushed the map");
     assert!(!m.contains_key(&99));
-    // The 1 MiB value is gone; the slack is for the test harness's own
-    // threads, which the process-wide allocator also counts.
+    // The 1 MiB value is gone.
     assert!(
-        live_bytes().abs_diff(base) < 16 << 10,
+        thread_live_bytes().wrapping_sub(base) as isize == 0,
         "the refused value was kept somewhere"
     );
 }
@@ -120,7 +121,7 @@ fn a_value_heavier_than_the_map_is_refused_without_flushing_it() {
 #[test]
 fn a_weight_bounded_map_is_bounded_by_bytes_under_churn() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let base = live_bytes();
+    let base = thread_live_bytes();
     let mut m = BoundedMap::<u64, String>::builder()
         .max_weight(1 << 20)
         .weigher(|_, v: &String| v.capacity() as u64)
@@ -142,7 +143,7 @@ fn a_ttl_alone_keeps_a_map_of_short_lived_values_small() {
 
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let clock = ManualClock::new();
-    let base = live_bytes();
+    let base = thread_live_bytes();
     // No capacity: time is the only bound. About 1000 entries are live.
     let mut m: BoundedMap<u64, u64> = BoundedMap::builder()
         .ttl(Duration::from_secs(1))
@@ -168,7 +169,7 @@ fn a_weak_value_map_under_churn_is_what_its_footprint_says_and_stays_small() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     const LIVE: u64 = 100_000;
     let keep: Vec<Arc<u64>> = (0..LIVE).map(Arc::new).collect();
-    let base = live_bytes();
+    let base = thread_live_bytes();
     let mut m = WeakValueMap::new();
     for v in &keep {
         m.insert(**v, v);
@@ -209,7 +210,7 @@ fn a_weak_value_map_under_churn_is_what_its_footprint_says_and_stays_small() {
 #[test]
 fn a_sync_map_is_what_its_footprint_says_and_stays_bounded() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let base = live_bytes();
+    let base = thread_live_bytes();
     let m = leakless::sync::BoundedMap::<u64, u64>::builder()
         .capacity(100_000)
         .shards(8)

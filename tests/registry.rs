@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use leakless::{registry, BoundedMap, Tracked, WeakKeyMap, WeakValueMap};
-use leakless_testkit::{live_bytes, CountingAlloc};
+use leakless_testkit::{thread_live_bytes, CountingAlloc};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -204,7 +204,7 @@ fn maps_that_come_and_go_do_not_grow_the_registry() {
                 .build(),
         );
     }
-    let base = live_bytes();
+    let base = thread_live_bytes();
     for i in 0..100_000 {
         drop(
             BoundedMap::<u8, u8>::builder()
@@ -213,7 +213,7 @@ fn maps_that_come_and_go_do_not_grow_the_registry() {
                 .build(),
         );
     }
-    let grown = live_bytes().saturating_sub(base);
+    let grown = (thread_live_bytes().wrapping_sub(base) as isize).max(0);
     assert!(
         grown < 16 << 10,
         "100,000 short-lived named maps left {grown} bytes behind"

@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
 /// Forwards to [`System`] and keeps live and peak byte counts for the whole
@@ -23,15 +24,24 @@ static LIVE: AtomicIsize = AtomicIsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
+thread_local! {
+    // Net bytes this thread allocated minus what it freed. A `const` Cell
+    // with no destructor, so touching it from the allocator never registers
+    // a TLS destructor or fails during thread teardown.
+    static THREAD_NET: Cell<isize> = const { Cell::new(0) };
+}
+
 #[inline]
 fn grew(by: usize) {
     let now = LIVE.fetch_add(by as isize, Ordering::Relaxed) + by as isize;
     PEAK.fetch_max(now.max(0) as usize, Ordering::Relaxed);
+    let _ = THREAD_NET.try_with(|n| n.set(n.get() + by as isize));
 }
 
 #[inline]
 fn shrank(by: usize) {
     LIVE.fetch_sub(by as isize, Ordering::Relaxed);
+    let _ = THREAD_NET.try_with(|n| n.set(n.get() - by as isize));
 }
 
 // SAFETY: every method forwards to `System` with the caller's arguments,
@@ -74,6 +84,16 @@ unsafe impl GlobalAlloc for CountingAlloc {
 /// Bytes allocated and not yet freed, process-wide.
 pub fn live_bytes() -> usize {
     LIVE.load(Ordering::Relaxed).max(0) as usize
+}
+
+/// Bytes this thread allocated minus the bytes it freed (may wrap below
+/// zero: compare two readings with `wrapping_sub`).
+///
+/// Unlike [`live_bytes`], allocations by other threads (the test harness
+/// collecting results, tests running in parallel) do not show, so a test
+/// that builds and drops a value on one thread measures exactly that value.
+pub fn thread_live_bytes() -> usize {
+    THREAD_NET.with(|n| n.get()) as usize
 }
 
 /// The most bytes live at once since the last [`reset_peak`].
