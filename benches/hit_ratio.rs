@@ -179,9 +179,20 @@ fn main() {
         "Hit ratio (%), get-or-insert, capacity {capacity}, {len} requests per trace{}\n",
         if settings.quick { " (BENCH_QUICK)" } else { "" }
     );
-    println!("| trace | leakless (LRU) | lru | quick_cache | moka | Belady (optimum) |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| trace | leakless TinyLfu | leakless Lru | lru | quick_cache | moka | Belady (optimum) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     for (name, trace) in traces(capacity, len) {
+        let tinylfu = hit_ratio(
+            &mut Leakless(
+                leakless::BoundedMap::builder()
+                    .capacity(capacity)
+                    .policy(leakless::Policy::TinyLfu)
+                    .build(),
+            ),
+            &trace,
+        );
         let ours = hit_ratio(&mut Leakless(leakless::BoundedMap::new(capacity)), &trace);
         let lru = hit_ratio(
             &mut Lru(lru::LruCache::new(
@@ -197,7 +208,8 @@ fn main() {
         let best = belady(&trace, capacity);
         let pct = |x: f64| format!("{:.1}", 100.0 * x);
         println!(
-            "| {name} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} |",
+            pct(tinylfu),
             pct(ours),
             pct(lru),
             pct(quick),

@@ -31,8 +31,8 @@ pub use leakless_collections::registry;
 pub use leakless_collections::sync;
 pub use leakless_collections::{
     Arena, BoundedMap, Clock, Configured, DefaultHashBuilder, EvictionCause, Evictions, Footprint,
-    Handle, Inspect, Listeners, ManualClock, MapConfig, SideTable, StaleHandle, Staleness, Stats,
-    Subscription, Tracked, WeakKeyMap, WeakValueMap,
+    Handle, Inspect, Listeners, ManualClock, MapConfig, Policy, SideTable, StaleHandle, Staleness,
+    Stats, Subscription, Tracked, WeakKeyMap, WeakValueMap,
 };
 pub use leakless_macros::{bounded_map, handle, leak_safe, Footprint};
 

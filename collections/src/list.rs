@@ -95,6 +95,30 @@ impl List {
         self.head.set(i);
     }
 
+    /// Links the detached slot `i` just before slot `at`, which is in the
+    /// list (or at the back when `at` is `NIL`).
+    #[inline]
+    pub(crate) fn insert_before<L: Links + ?Sized>(&self, slab: &L, at: u32, i: u32) {
+        let prev = if at == NIL {
+            self.tail.get()
+        } else {
+            slab.link(at).prev.get()
+        };
+        let link = slab.link(i);
+        link.prev.set(prev);
+        link.next.set(at);
+        if prev == NIL {
+            self.head.set(i);
+        } else {
+            slab.link(prev).next.set(i);
+        }
+        if at == NIL {
+            self.tail.set(i);
+        } else {
+            slab.link(at).prev.set(i);
+        }
+    }
+
     /// Takes slot `i` out of the list; its own link is left stale.
     #[inline]
     pub(crate) fn unlink<L: Links + ?Sized>(&self, slab: &L, i: u32) {

@@ -13,7 +13,7 @@
 //! these cells: see `bounded::Unshared`.
 
 use core::fmt;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
 
 macro_rules! relaxed {
     ($(#[$doc:meta])* $name:ident, $atomic:ty, $t:ty) => {
@@ -52,6 +52,12 @@ macro_rules! relaxed {
     };
 }
 
+relaxed!(
+    /// A `u8` cell (per-entry policy bits).
+    RelaxedU8,
+    AtomicU8,
+    u8
+);
 relaxed!(
     /// A `u32` cell (list links).
     RelaxedU32,

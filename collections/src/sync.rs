@@ -361,6 +361,31 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         tti(tti: Duration) -> bounded::HasBound
     }
 
+    /// How each shard chooses what to evict. See the unsync
+    /// [`Builder::policy`](bounded::Builder::policy). Under
+    /// [`Policy::TinyLfu`](crate::Policy::TinyLfu) a hit is recorded on the
+    /// spot under the shard's read lock (two relaxed stores), so readers
+    /// leave nothing for the next writer to apply.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::Policy;
+    ///
+    /// let m = leakless::sync::BoundedMap::<u64, u64>::builder()
+    ///     .capacity(100_000)
+    ///     .policy(Policy::TinyLfu)
+    ///     .build();
+    /// m.insert(1, 1);
+    /// assert_eq!(m.get(&1), Some(1));
+    /// ```
+    pub fn policy(self, policy: crate::Policy) -> Self {
+        Builder {
+            inner: self.inner.policy(policy),
+            ..self
+        }
+    }
+
     /// The time source for expiry. See the unsync
     /// [`Builder::clock`](bounded::Builder::clock).
     ///
@@ -768,7 +793,9 @@ where
         }
         let shard = cell.read();
         let i = shard.map.find_shared(key, count_miss)?;
-        cell.reads.record(i);
+        if shard.map.uses_move_entries() {
+            cell.reads.record(i);
+        }
         Some(f(shard.map.value_at(i)))
     }
 

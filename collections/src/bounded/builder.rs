@@ -11,7 +11,7 @@ use super::BoundedMap;
 use crate::clock::Clock;
 use crate::eviction::Listener;
 use crate::expiry::Expiry;
-use crate::EvictionCause;
+use crate::{EvictionCause, Policy};
 
 use super::Weigher;
 
@@ -88,6 +88,7 @@ pub struct Builder<K, V, S = DefaultHashBuilder, B = NoBound> {
     tti: Option<Duration>,
     clock: Option<Clock>,
     name: Option<Arc<str>>,
+    policy: Policy,
     hasher: S,
     state: PhantomData<fn() -> B>,
 }
@@ -103,6 +104,7 @@ impl<K, V> Builder<K, V> {
             tti: None,
             clock: None,
             name: None,
+            policy: Policy::Lru,
             hasher: DefaultHashBuilder::default(),
             state: PhantomData,
         }
@@ -120,6 +122,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             tti: self.tti,
             clock: self.clock,
             name: self.name,
+            policy: self.policy,
             hasher: self.hasher,
             state: PhantomData,
         }
@@ -323,6 +326,27 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         self
     }
 
+    /// How a full map chooses what to evict: [`Policy::Lru`] (the default)
+    /// or the scan-resistant [`Policy::TinyLfu`]; see [`Policy`] for the
+    /// measured trade-off. A map with a [`tti`](Self::tti) keeps LRU order
+    /// whatever this says: its idle queue is the recency list.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{BoundedMap, Policy};
+    ///
+    /// let m = BoundedMap::<u64, u64>::builder()
+    ///     .capacity(10_000)
+    ///     .policy(Policy::TinyLfu)
+    ///     .build();
+    /// assert_eq!(m.policy(), Policy::TinyLfu);
+    /// ```
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// Hashes keys with `hasher` instead of the default (randomly seeded,
     /// HashDoS-resistant) one.
     ///
@@ -347,6 +371,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             tti: self.tti,
             clock: self.clock,
             name: self.name,
+            policy: self.policy,
             hasher,
             state: PhantomData,
         }
@@ -373,6 +398,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             Expiry::new(self.ttl, self.tti, self.clock),
             self.hasher,
         );
+        map.set_policy(self.policy);
         if let Some(name) = self.name {
             map.attach_probe(crate::registry::register(name, "BoundedMap", 1), 0);
         }
@@ -422,6 +448,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
                     Expiry::new(self.ttl, self.tti, clock.clone()),
                     self.hasher.clone(),
                 );
+                map.set_policy(self.policy);
                 map.hold_evictions();
                 map
             })

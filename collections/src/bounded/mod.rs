@@ -30,11 +30,12 @@ use crate::compact;
 use crate::eviction::Listener;
 use crate::expiry::Expiry;
 use crate::list::{Link, Links, List, MAX_SLOTS, NIL};
+use crate::policy::{Bounds, TinyLfu};
 use crate::registry::{Probe, Registration};
 use crate::relaxed::RelaxedU64;
 use crate::shrink;
 use crate::stats::Evictions;
-use crate::{EvictionCause, Footprint, Stats};
+use crate::{EvictionCause, Footprint, Policy, Stats};
 
 /// A shared weigher: how much of `max_weight` an entry uses.
 pub(crate) type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u64 + Send + Sync>;
@@ -129,6 +130,8 @@ pub struct BoundedMap<K, V, S = DefaultHashBuilder, M = Unshared> {
     /// unweighted map pays nothing for weights.
     weights: Vec<u64>,
     order: List,
+    /// The queues of `Policy::TinyLfu` over `order`; `None` for LRU.
+    lfu: Option<TinyLfu>,
     hasher: S,
     capacity: usize,
     max_weight: u64,
@@ -285,6 +288,7 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
             slots: Vec::new(),
             weights: Vec::new(),
             order: List::default(),
+            lfu: None,
             hasher,
             capacity,
             max_weight: max_weight.unwrap_or(u64::MAX),
@@ -332,6 +336,37 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
     #[inline]
     pub fn len(&self) -> usize {
         self.slots.len()
+    }
+
+    /// Chooses the eviction policy of a map that is still empty (builders
+    /// call it). A map with a TTI stays LRU: its idle queue is the recency
+    /// list.
+    pub(crate) fn set_policy(&mut self, policy: Policy) {
+        debug_assert!(self.slots.is_empty());
+        self.lfu = match policy {
+            Policy::TinyLfu if self.expiry.tti().is_none() => Some(TinyLfu::new()),
+            _ => None,
+        };
+    }
+
+    /// The eviction policy in effect (see [`Builder::policy`]).
+    ///
+    /// *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{BoundedMap, Policy};
+    ///
+    /// let m: BoundedMap<u64, u64> = BoundedMap::new(10);
+    /// assert_eq!(m.policy(), Policy::Lru);
+    /// ```
+    pub fn policy(&self) -> Policy {
+        if self.lfu.is_some() {
+            Policy::TinyLfu
+        } else {
+            Policy::Lru
+        }
     }
 
     /// Whether the map holds no entries.
@@ -496,6 +531,7 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
             + self.slots.capacity() * mem::size_of::<Slot<K, V>>()
             + self.weights.capacity() * mem::size_of::<u64>()
             + self.expiry.heap_bytes()
+            + self.lfu.as_ref().map_or(0, TinyLfu::heap_bytes)
             + self.pending.capacity() * mem::size_of::<(K, V, EvictionCause)>()
     }
 
@@ -708,6 +744,17 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
             self.total_weight -= removed_weight;
         }
         self.expiry.retain(&new_index);
+        if let Some(lfu) = &mut self.lfu {
+            let weights = &self.weights;
+            let weighted = self.weighted;
+            lfu.retain(fate.iter().map(Option::is_none), |i| {
+                if weighted {
+                    weights[i]
+                } else {
+                    1
+                }
+            });
+        }
         let mut f = fate.iter();
         let removed: Vec<Slot<K, V>> = self
             .slots
@@ -758,6 +805,9 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
         self.weights = Vec::new();
         self.total_weight = 0;
         self.order.clear();
+        if let Some(lfu) = &mut self.lfu {
+            lfu.clear();
+        }
         self.expiry.reset();
         self.registration.publish(|| self.stats());
         IntoIter {
@@ -775,6 +825,9 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
             return;
         }
         self.expiry.permute(&rank);
+        if let Some(lfu) = &mut self.lfu {
+            lfu.permute(&rank);
+        }
         for i in self.table.iter_mut() {
             *i = rank[*i as usize];
         }
@@ -858,6 +911,8 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
     /// are dropped by the drain.
     #[inline]
     fn deliver(&mut self) {
+        #[cfg(debug_assertions)]
+        self.check_policy();
         self.registration.publish(|| self.stats());
         if self.pending.is_empty() || self.holding {
             return;
@@ -869,6 +924,24 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
         }
         if self.pending.capacity() > 64 {
             self.pending = Vec::new();
+        }
+    }
+
+    /// Checks the policy's queues (debug builds, maps of up to 64 entries).
+    #[cfg(debug_assertions)]
+    fn check_policy(&self) {
+        if let Some(lfu) = &self.lfu {
+            if self.slots.len() <= 64 {
+                assert_eq!(self.slots.len(), lfu.len(), "policy bytes per slot");
+                let weighted = self.weighted;
+                lfu.check(&self.order, &self.slots[..], |i| {
+                    if weighted {
+                        self.weights[i as usize]
+                    } else {
+                        1
+                    }
+                });
+            }
         }
     }
 
@@ -897,6 +970,9 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
         if let Some(room) = shrink::shrunk(len, self.slots.capacity()) {
             self.slots.shrink_to(room);
             self.expiry.shrink_to(room);
+            if let Some(lfu) = &mut self.lfu {
+                lfu.shrink_to(room);
+            }
             if self.weighted {
                 self.weights.shrink_to(room);
             }
@@ -934,10 +1010,14 @@ where
             .copied()
     }
 
-    /// Records a use: slot `i` becomes the most recent.
+    /// Records a use of slot `i`, whose key hashes to `hash`: under LRU it
+    /// becomes the most recent; under TinyLFU its counters go up.
     #[inline]
-    fn touch(&self, i: u32) {
-        self.order.move_to_front(&self.slots[..], i);
+    fn touch(&self, i: u32, hash: u64) {
+        match &self.lfu {
+            None => self.order.move_to_front(&self.slots[..], i),
+            Some(lfu) => lfu.hit(i, hash),
+        }
     }
 
     /// A lookup by one of several threads reading at once (the sync map's
@@ -959,7 +1039,14 @@ where
             self.find(hash, q)
         };
         match found {
-            Some(_) => self.hits.bump_shared(),
+            Some(i) => {
+                self.hits.bump_shared();
+                if let Some(lfu) = &self.lfu {
+                    // A TinyLFU use moves nothing: record it here, under
+                    // the read lock (relaxed cells), not in the read log.
+                    lfu.hit(i, hash);
+                }
+            }
             None if count_miss => self.misses.bump_shared(),
             None => {}
         }
@@ -978,8 +1065,15 @@ where
     #[inline]
     pub(crate) fn touch_recorded(&mut self, i: u32) {
         if (i as usize) < self.slots.len() {
-            self.touch(i);
+            self.order.move_to_front(&self.slots[..], i);
         }
+    }
+
+    /// Whether a use must be recorded for the write lock to apply (LRU),
+    /// rather than being recorded at once by `find_shared` (TinyLFU).
+    #[inline]
+    pub(crate) fn uses_move_entries(&self) -> bool {
+        self.lfu.is_none()
     }
 
     /// `find`, but an expired entry is not there.
@@ -1013,17 +1107,17 @@ where
             return self.lookup_hashed(hash, q, self.expiry.now());
         }
         let found = self.find(hash, q);
-        self.count_use(found);
+        self.count_use(found, hash);
         found
     }
 
-    /// Counts a lookup's hit or miss; a hit becomes the most recent.
+    /// Counts a lookup's hit or miss; a hit is a use (see `touch`).
     #[inline]
-    fn count_use(&self, found: Option<u32>) {
+    fn count_use(&self, found: Option<u32>, hash: u64) {
         match found {
             Some(i) => {
                 self.hits.set(self.hits.get() + 1);
-                self.touch(i);
+                self.touch(i, hash);
             }
             None => self.misses.set(self.misses.get() + 1),
         }
@@ -1031,8 +1125,8 @@ where
 
     /// `count_use`, and with a time bound a hit restarts the TTI.
     #[inline]
-    fn record_use(&self, found: Option<u32>, now: u64) {
-        self.count_use(found);
+    fn record_use(&self, found: Option<u32>, hash: u64, now: u64) {
+        self.count_use(found, hash);
         if let (Some(i), true) = (found, self.expiry.active()) {
             self.expiry.on_read(i, now);
         }
@@ -1046,7 +1140,7 @@ where
         Q: Eq + ?Sized,
     {
         let found = self.find_live(hash, q, now);
-        self.record_use(found, now);
+        self.record_use(found, hash, now);
         found
     }
 
@@ -1163,6 +1257,14 @@ where
             }
             Err(_) => unreachable!("slot {i} is missing from the table"),
         }
+        if let Some(lfu) = &mut self.lfu {
+            let weight = if self.weighted {
+                self.weights[i as usize]
+            } else {
+                1
+            };
+            lfu.detach(&self.slots[..], i, weight);
+        }
         self.order.unlink(&self.slots[..], i);
         self.expiry.swap_remove(i);
         if let Some(h) = moved_hash {
@@ -1177,27 +1279,61 @@ where
         if i != last {
             self.order.relocate(&self.slots[..], last, i);
         }
+        if let Some(lfu) = &mut self.lfu {
+            if i == last {
+                lfu.popped(i);
+            } else {
+                lfu.relocate(last, i);
+            }
+        }
         (slot.key, slot.value)
     }
 
-    /// Evicts the least recent entry to make room (cause `Size`, or
-    /// `Expired` if it has). Returns false when empty.
-    fn evict_lru(&mut self, now: u64) -> bool {
-        let t = self.order.tail();
-        if t == NIL {
+    /// The entry the policy gives up next, and its key's hash if choosing
+    /// it computed that: the tail under LRU; under TinyLFU, see
+    /// `policy::TinyLfu::victim` (which may promote and rotate entries, and
+    /// hash keys). `None` when there is nothing to evict.
+    fn victim(&mut self) -> Option<(u32, Option<u64>)> {
+        let bounds = Bounds {
+            slots: self.slot_bound(),
+            len: self.slots.len(),
+            weighted: self.weighted,
+            max_weight: self.max_weight,
+            total_weight: self.total_weight,
+        };
+        let Some(lfu) = &mut self.lfu else {
+            let t = self.order.tail();
+            return (t != NIL).then_some((t, None));
+        };
+        let (slots, weights, hasher) = (&self.slots, &self.weights, &self.hasher);
+        let weighted = self.weighted;
+        lfu.victim(
+            &self.order,
+            &slots[..],
+            &bounds,
+            |i| if weighted { weights[i as usize] } else { 1 },
+            |i| hasher.hash_one(&slots[i as usize].key),
+        )
+        .map(|v| (v.slot, v.hash))
+    }
+
+    /// Evicts the policy's victim to make room (cause `Size`, or `Expired`
+    /// if it has). Returns false when there is nothing to evict.
+    fn evict_one(&mut self, now: u64) -> bool {
+        let Some((t, hash)) = self.victim() else {
             return false;
-        }
+        };
         let cause = self.eviction_cause(t, now);
-        let hash = self.hash(&self.slots[t as usize].key);
+        let hash = hash.unwrap_or_else(|| self.hash(&self.slots[t as usize].key));
         let (k, v) = self.remove_at(t, hash);
         self.evict(k, v, cause);
         true
     }
 
-    /// Evicts from the tail until `weight` more fits under `max_weight`.
+    /// Evicts until `weight` more fits under `max_weight`.
     fn make_room_for(&mut self, weight: u64, now: u64) {
         while self.weighted && self.max_weight - self.total_weight < weight {
-            if !self.evict_lru(now) {
+            if !self.evict_one(now) {
                 break;
             }
         }
@@ -1212,13 +1348,25 @@ where
         self.table.reserve(1, rehasher(&self.hasher, &self.slots));
         self.make_room_for(weight, time.now);
         let bound = self.slot_bound();
-        let i = if self.slots.len() >= bound {
-            // Full: reuse the least recent slot in place.
-            let t = self.order.tail();
+        let victim = if self.slots.len() >= bound {
+            self.victim()
+        } else {
+            None
+        };
+        let i = if let Some((t, old_hash)) = victim {
+            // Full: reuse the victim's slot in place.
             let cause = self.eviction_cause(t, time.now);
-            let old_hash = self.hash(&self.slots[t as usize].key);
+            let old_hash = old_hash.unwrap_or_else(|| self.hash(&self.slots[t as usize].key));
             if let Ok(bucket) = self.table.find_entry(old_hash, |&j| j == t) {
                 bucket.remove();
+            }
+            if let Some(lfu) = &mut self.lfu {
+                let old_weight = if self.weighted {
+                    self.weights[t as usize]
+                } else {
+                    1
+                };
+                lfu.detach(&self.slots[..], t, old_weight);
             }
             let slot = &mut self.slots[t as usize];
             let old_key = mem::replace(&mut slot.key, key);
@@ -1228,6 +1376,9 @@ where
                 self.total_weight = self.total_weight - w + weight;
             }
             self.order.move_to_front(&self.slots[..], t);
+            if let Some(lfu) = &mut self.lfu {
+                lfu.reused(t, hash, weight);
+            }
             self.table
                 .insert_unique(hash, t, rehasher(&self.hasher, &self.slots));
             self.evict(old_key, old_value, cause);
@@ -1240,6 +1391,9 @@ where
                 self.expiry.reserve_exact(room - len);
                 if self.weighted {
                     self.weights.reserve_exact(room - len);
+                }
+                if let Some(lfu) = &mut self.lfu {
+                    lfu.reserve_exact(room - len);
                 }
             }
             self.slots.push(Slot {
@@ -1254,6 +1408,9 @@ where
             }
             let i = len as u32;
             self.order.push_front(&self.slots[..], i);
+            if let Some(lfu) = &mut self.lfu {
+                lfu.pushed(i, hash, weight);
+            }
             self.table
                 .insert_unique(hash, i, rehasher(&self.hasher, &self.slots));
             if len + 1 == bound {
@@ -1277,19 +1434,39 @@ where
 
     /// Replaces the value in slot `i` as a use and a write; returns the old
     /// value and the slot's (possibly new) index.
-    fn replace_at(&mut self, i: u32, value: V, weight: u64, time: WriteTime) -> (V, u32) {
-        self.touch(i);
+    fn replace_at(
+        &mut self,
+        i: u32,
+        hash: u64,
+        value: V,
+        weight: u64,
+        time: WriteTime,
+    ) -> (V, u32) {
+        self.touch(i, hash);
         let old = mem::replace(&mut self.slots[i as usize].value, value);
         self.updates += 1;
         let i = if self.weighted {
-            // Take the entry's old weight out, make room for the new one (the
-            // entry is at the head, so eviction from the tail never reaches
-            // it while anything else is left), then put the new weight in.
-            self.total_weight -= mem::replace(&mut self.weights[i as usize], 0);
+            // Take the entry's old weight out, make room for the new one
+            // without evicting the entry itself (under LRU it is at the
+            // head, which eviction from the tail never reaches while anything
+            // else is left; TinyLFU passes over a pinned slot), then put the
+            // new weight in.
+            let old_weight = mem::replace(&mut self.weights[i as usize], 0);
+            self.total_weight -= old_weight;
+            if let Some(lfu) = &mut self.lfu {
+                lfu.reweigh(i, old_weight, 0);
+                lfu.pin(i);
+            }
             self.make_room_for(weight, time.now);
-            let i = self.order.head();
+            let i = match &mut self.lfu {
+                None => self.order.head(),
+                Some(lfu) => lfu.unpin(),
+            };
             self.weights[i as usize] = weight;
             self.total_weight += weight;
+            if let Some(lfu) = &mut self.lfu {
+                lfu.reweigh(i, 0, weight);
+            }
             i
         } else {
             i
@@ -1354,7 +1531,7 @@ where
         let refusal = self.refusal(weight, &time);
         let found = self.find_for_write(hash, &key, now);
         let result = match (found, refusal) {
-            (Some(i), None) => Some((key, self.replace_at(i, value, weight, time).0)),
+            (Some(i), None) => Some((key, self.replace_at(i, hash, value, weight, time).0)),
             (Some(i), Some(cause)) => {
                 // The new value cannot be kept: the key leaves the map rather
                 // than keep a value the caller meant to replace.
@@ -1675,7 +1852,7 @@ where
         // Evict first, then lower the bound: if hashing a victim panics, the
         // old bound still describes the map.
         while self.slots.len() > capacity.min(MAX_SLOTS) {
-            self.evict_lru(now);
+            self.evict_one(now);
         }
         self.capacity = capacity;
         self.maybe_shrink();
@@ -1771,7 +1948,7 @@ where
         let hash = self.hash(&key);
         // One probe: an expired entry found is purged and the entry vacant.
         let found = self.find_for_write(hash, &key, now);
-        self.record_use(found, now);
+        self.record_use(found, hash, now);
         self.deliver();
         match found {
             Some(index) => Entry::Occupied(OccupiedEntry {
@@ -1806,7 +1983,7 @@ where
         let weight = self.weigh(&self.slots[i as usize].key, &value);
         let time = self.write_time(now, None);
         let old = match self.refusal(weight, &time) {
-            None => self.replace_at(i, value, weight, time).0,
+            None => self.replace_at(i, hash, value, weight, time).0,
             Some(cause) => {
                 let (k, old) = self.remove_at(i, hash);
                 self.evict(k, value, cause);
@@ -1911,6 +2088,7 @@ where
             slots: self.slots.clone(),
             weights: self.weights.clone(),
             order: self.order.clone(),
+            lfu: self.lfu.clone(),
             hasher: self.hasher.clone(),
             capacity: self.capacity,
             max_weight: self.max_weight,
