@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use leakless::sync::BoundedMap;
-use leakless::{EvictionCause, ManualClock};
+use leakless::{EvictionCause, ManualClock, Policy};
 
 /// A value that counts its drops process-wide (threads drop them).
 struct Counted {
@@ -58,6 +58,17 @@ fn quiet<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
 
 #[test]
 fn a_storm_of_mixed_operations_keeps_the_bound_and_drops_every_value_once() {
+    storm(Policy::Lru);
+}
+
+#[test]
+fn a_storm_under_tinylfu_keeps_the_bound_and_drops_every_value_once() {
+    // TinyLFU records hits under the read lock (relaxed stores into the
+    // per-entry counters and the sketch) while writers evict.
+    storm(Policy::TinyLfu);
+}
+
+fn storm(policy: Policy) {
     let ledger = Arc::new(Ledger::default());
     let evicted = Arc::new(AtomicU64::new(0));
     let seen = Arc::clone(&evicted);
@@ -66,6 +77,7 @@ fn a_storm_of_mixed_operations_keeps_the_bound_and_drops_every_value_once() {
             BoundedMap::<u64, Counted>::builder()
                 .capacity(1_000)
                 .shards(8)
+                .policy(policy)
                 .on_evict(move |_, _, _| {
                     seen.fetch_add(1, Ordering::Relaxed);
                 })
