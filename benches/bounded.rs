@@ -77,6 +77,33 @@ impl Contender for BoundedMap<u64, u64> {
     }
 }
 
+/// `BoundedMap` under `Policy::TinyLfu`.
+struct TinyLfu(BoundedMap<u64, u64>);
+
+impl Contender for TinyLfu {
+    const NAME: &'static str = "leakless TinyLfu";
+    fn with_capacity(capacity: usize) -> Self {
+        TinyLfu(
+            BoundedMap::builder()
+                .capacity(capacity)
+                .policy(leakless::Policy::TinyLfu)
+                .build(),
+        )
+    }
+    #[inline]
+    fn get_or_insert(&mut self, key: u64) -> bool {
+        self.0.get_or_insert(key)
+    }
+    #[inline]
+    fn insert(&mut self, key: u64, value: u64) {
+        self.0.insert(key, value);
+    }
+    #[inline]
+    fn get(&mut self, key: u64) -> Option<u64> {
+        self.0.get(&key).copied()
+    }
+}
+
 impl Contender for schnellru::LruMap<u64, u64> {
     const NAME: &'static str = "schnellru";
     fn with_capacity(capacity: usize) -> Self {
@@ -298,8 +325,9 @@ fn main() {
         return;
     }
     type Runner = fn(&Sizes, &Traces) -> Run;
-    let contenders: [(&str, Runner); 6] = [
+    let contenders: [(&str, Runner); 7] = [
         ("leakless", run::<BoundedMap<u64, u64>>),
+        ("leakless TinyLfu", run::<TinyLfu>),
         ("schnellru", run::<schnellru::LruMap<u64, u64>>),
         ("lru", run::<lru::LruCache<u64, u64>>),
         ("hashlink", run::<hashlink::LruCache<u64, u64>>),

@@ -297,8 +297,8 @@ impl TinyLfu {
         let v = m.get();
         if v & FREQ < FREQ {
             m.set(v + 1);
+            self.sketch.increment(hash);
         }
-        self.sketch.increment(hash);
     }
 
     /// A new entry was pushed at the list's head as slot `i` (the slab's
