@@ -129,6 +129,35 @@ fn bounded_map_of_u64() {
     );
 }
 
+#[test]
+fn bounded_map_under_tinylfu_at_capacity_and_hollowed() {
+    // Its per-entry counter byte and frequency sketch are the map's too.
+    measure(
+        "BoundedMap<u64, u64> TinyLfu",
+        || (),
+        |_, probe| {
+            let mut m = BoundedMap::<u64, u64>::builder()
+                .capacity(LARGE as usize / 2)
+                .policy(leakless::Policy::TinyLfu)
+                .build();
+            probe.read("empty", &m);
+            m.extend((0..SMALL).map(|k| (mix(k), k)));
+            probe.read("of 10", &m);
+            m.extend((SMALL..LARGE).map(|k| (mix(k), k)));
+            assert_eq!(m.len(), LARGE as usize / 2);
+            probe.read("full after 1M inserts", &m);
+            let keys: Vec<u64> = m.keys().copied().skip(SMALL as usize).collect();
+            for k in &keys {
+                m.remove(k);
+            }
+            drop(keys); // before the reading: nets to zero in the window
+            assert_eq!(m.len(), SMALL as usize);
+            probe.read("hollowed to 10", &m);
+            m
+        },
+    );
+}
+
 /// Fills `m` (a `BoundedMap<String, Vec<u8>>`, however configured) with
 /// `SMALL`, then `LARGE_SLOW` entries, then removes all but `SMALL`,
 /// reading it at each stage.
