@@ -123,27 +123,16 @@ impl FrequencySketch {
     }
 
     /// Sizes the sketch for `entries` keys (one word per key, rounded up to
-    /// a power of two). Growing keeps every count: a key's block gains one
-    /// more index bit, so each block is copied to both of its successors
-    /// (so a hot set counted while the map was half full still outranks a
-    /// scan that fills it). Shrinking forgets the counts.
+    /// a power of two), forgetting what it counted, if it is not that size.
     /// *O*(new width).
     pub(crate) fn fit(&mut self, entries: usize) {
         let width = entries.next_power_of_two().max(MIN_WORDS);
-        let old = self.width();
-        if width == old {
-            return;
-        }
-        let mut words: Vec<RelaxedU64> = Vec::with_capacity(width);
-        if old != 0 && width > old {
-            for _ in 0..width / old {
-                words.extend(self.words.iter().cloned());
-            }
-        } else {
+        if width != self.width() {
+            let mut words = Vec::with_capacity(width);
             words.resize_with(width, RelaxedU64::default);
+            self.words = words;
             self.additions.set(0);
         }
-        self.words = words;
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
@@ -308,10 +297,33 @@ impl TinyLfu {
         self.meta.push(RelaxedU8::new(0));
         self.probation_len += 1;
         self.probation_weight += weight;
-        if self.meta.len() > self.sketch.width() {
-            self.sketch.fit(self.meta.len());
-        }
+        debug_assert!(self.meta.len() <= self.sketch.width());
         self.sketch.increment(hash);
+    }
+
+    /// Whether the sketch must grow before the map holds `len` entries
+    /// (see `regrow`).
+    #[inline]
+    pub(crate) fn sketch_too_small(&self, len: usize) -> bool {
+        len > self.sketch.width()
+    }
+
+    /// Grows the sketch for `len` entries and counts what the map holds
+    /// now: each resident key once, plus its recent hits. Growing cannot
+    /// keep the old counts (a narrow sketch's collisions would carry over
+    /// and blur the wider one), and forgetting them outright would let a
+    /// scan that fills the map outrank the hot set it found there. The
+    /// map grows its sketch `log2(len)` times, so this is amortized *O*(1)
+    /// per insert. `hash_of` runs user code: a panic leaves the sketch
+    /// partly counted, which only makes it less accurate.
+    pub(crate) fn regrow(&mut self, len: usize, hash_of: impl Fn(u32) -> u64) {
+        self.sketch.fit(len);
+        for i in 0..self.meta.len() as u32 {
+            let hash = hash_of(i);
+            for _ in 0..=self.freq(i) {
+                self.sketch.increment(hash);
+            }
+        }
     }
 
     /// Slot `i`, detached for reuse (see `detach`), is at the head now, on probation.

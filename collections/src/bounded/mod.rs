@@ -1344,8 +1344,15 @@ where
     fn insert_new(&mut self, hash: u64, key: K, value: V, weight: u64, time: WriteTime) -> u32 {
         debug_assert!(self.admits(weight));
         // Room first: growing the table rehashes (user code), so it happens
-        // while nothing has changed yet.
+        // while nothing has changed yet; so does growing TinyLFU's sketch.
         self.table.reserve(1, rehasher(&self.hasher, &self.slots));
+        let len = (self.slots.len() + 1).min(self.slot_bound());
+        if let Some(lfu) = &mut self.lfu {
+            if lfu.sketch_too_small(len) {
+                let (slots, hasher) = (&self.slots, &self.hasher);
+                lfu.regrow(len, |i| hasher.hash_one(&slots[i as usize].key));
+            }
+        }
         self.make_room_for(weight, time.now);
         let bound = self.slot_bound();
         let victim = if self.slots.len() >= bound {
