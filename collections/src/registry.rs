@@ -164,6 +164,12 @@ impl Registration {
         self.0.as_ref().map(|(p, _)| p.name())
     }
 
+    /// Whether the map is named (publishes to the registry).
+    #[inline]
+    pub(crate) fn is_named(&self) -> bool {
+        self.0.is_some()
+    }
+
     /// Publishes what `stats` says, if the map is named; one branch if not.
     #[inline]
     pub(crate) fn publish(&self, stats: impl FnOnce() -> Stats) {

@@ -909,10 +909,19 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
     /// the end of each call, once the map is consistent: a panicking listener
     /// unwinds through a map that is valid, and the entries it did not get
     /// are dropped by the drain.
-    #[inline]
+    #[inline(always)]
     fn deliver(&mut self) {
         #[cfg(debug_assertions)]
         self.check_policy();
+        // The common case, an unnamed map with nothing to hand over, stays
+        // two inlined tests instead of a call.
+        if self.registration.is_named() || !self.pending.is_empty() {
+            self.deliver_slow();
+        }
+    }
+
+    #[inline(never)]
+    fn deliver_slow(&mut self) {
         self.registration.publish(|| self.stats());
         if self.pending.is_empty() || self.holding {
             return;
