@@ -42,7 +42,7 @@ pub mod __private {
     pub use leakless_collections;
     pub use leakless_collections::RawHandle;
     pub use leakless_collections::{
-        sync, BoundedMap, Configured, MapConfig, Tracked, WeakValueMap,
+        sync, BoundedMap, Configured, MapConfig, Policy, Tracked, WeakValueMap,
     };
     pub use std::sync::LazyLock;
 }

@@ -42,6 +42,28 @@ struct AppState {
     title: String,
 }
 
+#[leak_safe]
+#[derive(Default)]
+struct Cache {
+    #[bounded_map(capacity = 1_000, policy = "tinylfu")]
+    pages: HashMap<u64, String>,
+    #[bounded_map(capacity = 1_000, policy = "lru")]
+    recent: HashMap<u64, String>,
+}
+
+#[bounded_map(capacity = 1_000, policy = "tinylfu")]
+static PAGES: HashMap<u64, String>;
+
+#[test]
+fn the_policy_key_chooses_the_eviction_policy() {
+    let cache = Cache::default();
+    assert_eq!(cache.pages.policy(), leakless::Policy::TinyLfu);
+    assert_eq!(cache.recent.policy(), leakless::Policy::Lru);
+    assert_eq!(PAGES.policy(), leakless::Policy::TinyLfu);
+    PAGES.insert(1, "home".to_string());
+    assert_eq!(PAGES.get(&1).as_deref(), Some("home"));
+}
+
 #[test]
 fn bounded_fields_are_configured_as_written() {
     let mut state = AppState::default();

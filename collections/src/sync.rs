@@ -582,6 +582,21 @@ impl<K, V, S> BoundedMap<K, V, S> {
         self.capacity
     }
 
+    /// The eviction policy every shard uses (see
+    /// [`Builder::policy`]). *O*(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::Policy;
+    ///
+    /// let m: leakless::sync::BoundedMap<u8, u8> = leakless::sync::BoundedMap::new(10);
+    /// assert_eq!(m.policy(), Policy::Lru);
+    /// ```
+    pub fn policy(&self) -> crate::Policy {
+        self.shards[0].read().map.policy()
+    }
+
     /// The number of shards. *O*(1).
     ///
     /// # Examples

@@ -11,7 +11,7 @@ use syn::{Error, Expr, Lit, LitStr};
 use crate::duration;
 
 /// Every key `#[bounded_map(..)]` takes, in the order the docs list them.
-pub(crate) const KEYS: [&str; 7] = [
+pub(crate) const KEYS: [&str; 8] = [
     "capacity",
     "max_weight",
     "weigher",
@@ -19,7 +19,11 @@ pub(crate) const KEYS: [&str; 7] = [
     "tti",
     "on_evict",
     "name",
+    "policy",
 ];
+
+/// `policy = ".."` values and the `Policy` variant each names.
+const POLICIES: [(&str, &str); 2] = [("lru", "Lru"), ("tinylfu", "TinyLfu")];
 
 /// A parsed `#[bounded_map(..)]`.
 #[derive(Default)]
@@ -31,6 +35,8 @@ pub(crate) struct BoundedArgs {
     tti: Option<(u64, Span)>,
     on_evict: Option<Expr>,
     name: Option<LitStr>,
+    /// The `Policy` variant, spanned on the literal.
+    policy: Option<(&'static str, Span)>,
     seen: Vec<String>,
     /// An unknown key was given: it may have been a misspelt bound, so
     /// "no bound" would only repeat that error.
@@ -105,6 +111,7 @@ impl BoundedArgs {
                     "`name` is a string literal: `name = \"sessions\"`",
                 )),
             },
+            "policy" => self.policy = parse_policy(&value, errors),
             _ => unreachable!("every key in KEYS is matched"),
         }
         Ok(())
@@ -151,6 +158,12 @@ impl BoundedArgs {
         }
         if let Some(n) = &self.name {
             calls.extend(quote! { .name(#n) });
+        }
+        if let Some((variant, span)) = self.policy {
+            let variant = syn::Ident::new(variant, span);
+            calls.extend(quote_spanned! { span=>
+                .policy(::leakless::__private::Policy::#variant)
+            });
         }
         calls.extend(quote! { .build() });
         calls
@@ -203,6 +216,32 @@ fn parse_duration(value: &Expr, key: &str, errors: &mut Vec<Error>) -> Option<(u
     }
 }
 
+/// A policy literal (`"tinylfu"`) as the `Policy` variant it names, or an
+/// error on it.
+fn parse_policy(value: &Expr, errors: &mut Vec<Error>) -> Option<(&'static str, Span)> {
+    let choices = POLICIES
+        .map(|(p, _)| format!("`policy = \"{p}\"`"))
+        .join(" or ");
+    if let Expr::Lit(syn::ExprLit {
+        lit: Lit::Str(s), ..
+    }) = value
+    {
+        if let Some(&(_, variant)) = POLICIES.iter().find(|(p, _)| *p == s.value()) {
+            return Some((variant, s.span()));
+        }
+        errors.push(Error::new(
+            s.span(),
+            format!("unknown policy \"{}\": write {choices}", s.value()),
+        ));
+    } else {
+        errors.push(Error::new_spanned(
+            value,
+            format!("`policy` is a string literal: {choices}"),
+        ));
+    }
+    None
+}
+
 /// How a key is written, for "needs a value" errors.
 fn example(key: &str) -> &'static str {
     match key {
@@ -212,6 +251,7 @@ fn example(key: &str) -> &'static str {
         "ttl" => "ttl = \"30s\"",
         "tti" => "tti = \"5m\"",
         "on_evict" => "on_evict = my_listener",
+        "policy" => "policy = \"tinylfu\"",
         _ => "name = \"sessions\"",
     }
 }

@@ -57,7 +57,8 @@ pub fn derive_footprint(item: TokenStream) -> TokenStream {
 /// `HashMap`/`HashSet`/`BTreeMap`/`BTreeSet` field takes one of:
 ///
 /// - `#[bounded_map(capacity = N, max_weight = N, weigher = f, ttl = "30s",
-///   tti = "5m", on_evict = f, name = "..")]`: the field becomes a
+///   tti = "5m", on_evict = f, name = "..", policy = "tinylfu")]`: the
+///   field becomes a
 ///   `leakless::Configured` bounded map built with these settings (at least
 ///   one of capacity, max_weight, ttl, tti). A set becomes a map to `()`.
 /// - `#[weak_map]` on a `HashMap<K, Arc<V>>`: the field becomes a
