@@ -41,6 +41,27 @@ impl Contender for Leakless {
     }
 }
 
+/// The same map under `Policy::TinyLfu`: hits recorded under the read lock.
+struct LeaklessTinyLfu(leakless::sync::BoundedMap<u64, u64>);
+impl Contender for LeaklessTinyLfu {
+    fn new() -> Self {
+        LeaklessTinyLfu(
+            leakless::sync::BoundedMap::builder()
+                .capacity(CAPACITY)
+                .policy(leakless::Policy::TinyLfu)
+                .build(),
+        )
+    }
+    fn get_or_insert(&self, key: u64) -> bool {
+        let mut hit = true;
+        self.0.get_or_insert_with(key, || {
+            hit = false;
+            key
+        });
+        hit
+    }
+}
+
 struct QuickCache(quick_cache::sync::Cache<u64, u64>);
 impl Contender for QuickCache {
     fn new() -> Self {
@@ -131,8 +152,9 @@ fn main() {
     let ops = if quick { 1_000_000 } else { 10_000_000 };
     let trace = zipf_trace(1_000_000, 0.99, ops, 0x5eed);
     type Runner = fn(&[u64], usize) -> (f64, f64);
-    let contenders: [(&str, Runner); 5] = [
+    let contenders: [(&str, Runner); 6] = [
         ("leakless sync::BoundedMap", run::<Leakless>),
+        ("leakless, Policy::TinyLfu", run::<LeaklessTinyLfu>),
         ("quick_cache::sync", run::<QuickCache>),
         ("moka::sync", run::<Moka>),
         ("mini_moka::sync", run::<MiniMoka>),
