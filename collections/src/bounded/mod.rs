@@ -566,7 +566,9 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
     }
 
     /// The least recent live entry (the next to be evicted), without
-    /// touching recency.
+    /// touching recency. Under [`Policy::TinyLfu`] it is the back of the
+    /// map's order (main's oldest entry), which the CLOCK may still spare
+    /// if it was used since it came there.
     ///
     /// *O*(1), plus any expired entries not yet purged that it steps over
     /// (`&self` cannot purge them).
@@ -1811,7 +1813,8 @@ where
     }
 
     /// Removes and returns the least recently used entry (to the caller, not
-    /// the listener).
+    /// the listener); under [`Policy::TinyLfu`], the entry at the back of
+    /// the map's order (see [`peek_lru`](Self::peek_lru)).
     ///
     /// *O*(1) amortized.
     ///
