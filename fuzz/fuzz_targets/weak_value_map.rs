@@ -1,0 +1,10 @@
+//! `cargo +nightly fuzz run weak_value_map`: the `weak_value_map` driver of
+//! `tests/fuzz_drivers` (a reference model checked after every step)
+//! under libFuzzer. A crash found here goes to `fuzz/regressions/weak_value_map/`,
+//! where `cargo test --test fuzz_replay` replays it on stable.
+#![no_main]
+
+#[path = "../../tests/fuzz_drivers/mod.rs"]
+mod fuzz_drivers;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_drivers::weak_value_map(data));
