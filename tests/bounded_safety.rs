@@ -9,7 +9,7 @@ use std::hash::{Hash, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use common::{assert_all_dropped_once, assert_consistent, Tracked};
-use leakless::BoundedMap;
+use leakless::{BoundedMap, Policy};
 use proptest::prelude::*;
 
 thread_local! {
@@ -132,15 +132,16 @@ fn apply(m: &mut Map, op: &Op) {
         Op::Drain(n) => m.drain().take(n).for_each(drop),
         Op::Extend(ref ks) => m.extend(ks.iter().map(|&k| (Key(k), Tracked::new()))),
         Op::IntoIterPartly(n) => {
-            let taken = std::mem::replace(m, build(m.capacity(), m.max_weight()));
+            let taken = std::mem::replace(m, build(m.capacity(), m.max_weight(), m.policy()));
             taken.into_iter().take(n).for_each(drop);
         }
     }
 }
 
-fn build(capacity: usize, max_weight: Option<u64>) -> Map {
+fn build(capacity: usize, max_weight: Option<u64>, policy: Policy) -> Map {
     let b = BoundedMap::<Key, Tracked>::builder()
         .capacity(capacity)
+        .policy(policy)
         .on_evict(|_k, v, _cause| {
             maybe_panic(LISTEN);
             drop(v);
@@ -157,6 +158,14 @@ fn build(capacity: usize, max_weight: Option<u64>) -> Map {
     }
 }
 
+fn policy(tinylfu: bool) -> Policy {
+    if tinylfu {
+        Policy::TinyLfu
+    } else {
+        Policy::Lru
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -166,9 +175,10 @@ proptest! {
         ops in prop::collection::vec(op(), 1..100),
         capacity in 0usize..8,
         max_weight in prop::option::of(0u64..12),
+        tinylfu in any::<bool>(),
     ) {
         arm([0; 4]);
-        let mut m = build(capacity, max_weight);
+        let mut m = build(capacity, max_weight, policy(tinylfu));
         for op in &ops {
             apply(&mut m, op);
         }
@@ -184,8 +194,9 @@ proptest! {
         capacity in 0usize..8,
         max_weight in prop::option::of(0u64..12),
         every in [3u32..12, 3u32..12, 2u32..6, 2u32..5],
+        tinylfu in any::<bool>(),
     ) {
-        let mut m = build(capacity, max_weight);
+        let mut m = build(capacity, max_weight, policy(tinylfu));
         let mut panics = 0;
         for op in &ops {
             arm(every);
@@ -203,7 +214,7 @@ proptest! {
 #[test]
 fn injected_panics_do_happen() {
     // Guards the test above against silently never panicking.
-    let mut m = build(4, Some(8));
+    let mut m = build(4, Some(8), Policy::Lru);
     arm([2, 0, 0, 0]);
     let r = catch_unwind(AssertUnwindSafe(|| {
         for k in 0..10 {
@@ -219,7 +230,13 @@ fn injected_panics_do_happen() {
 
 #[test]
 fn a_listener_that_always_panics_loses_nothing_and_keeps_the_bound() {
-    let mut m = build(2, None);
+    for policy in [Policy::Lru, Policy::TinyLfu] {
+        listener_always_panics(policy);
+    }
+}
+
+fn listener_always_panics(policy: Policy) {
+    let mut m = build(2, None, policy);
     arm([0, 0, 0, 1]);
     for k in 0..10 {
         let _ = catch_unwind(AssertUnwindSafe(|| m.insert(Key(k), Tracked::new())));
@@ -235,7 +252,7 @@ fn a_listener_that_always_panics_loses_nothing_and_keeps_the_bound() {
 
 #[test]
 fn a_panicking_get_or_insert_closure_changes_nothing() {
-    let mut m = build(2, None);
+    let mut m = build(2, None, Policy::Lru);
     m.insert(Key(1), Tracked::new());
     m.insert(Key(2), Tracked::new());
     let r = catch_unwind(AssertUnwindSafe(|| {
@@ -246,4 +263,36 @@ fn a_panicking_get_or_insert_closure_changes_nothing() {
     assert_eq!(m.keys().map(|k| k.0).collect::<Vec<_>>(), [2, 1]);
     drop(m);
     assert_all_dropped_once();
+}
+
+#[test]
+fn a_hash_panic_while_a_tinylfu_replace_makes_room_shelters_nothing() {
+    // Replacing a value with a heavier one makes room while the entry is
+    // pinned (so that it is not its own victim); a `Hash` panicking then
+    // must not leave it pinned for good, nor let the bounds slip.
+    let mut panicked = 0;
+    for every in 1..8 {
+        let mut m = BoundedMap::<Key, u64>::builder()
+            .capacity(6)
+            .max_weight(6)
+            .weigher(|_, v| *v)
+            .policy(Policy::TinyLfu)
+            .build();
+        for k in 0..6 {
+            m.insert(Key(k), 1);
+        }
+        for k in 0..6 {
+            m.get(&Key(k)); // hits: every entry goes to main when room is made
+        }
+        CALLS.with(|c| c.set([0; 4]));
+        arm([every, 0, 0, 0]);
+        panicked += catch_unwind(AssertUnwindSafe(|| m.insert(Key(5), 4))).is_err() as u32;
+        arm([0; 4]);
+        for k in 0..40 {
+            m.insert(Key(k), 1 + u64::from(k % 3));
+            assert!(m.len() <= 6 && m.weight() <= 6);
+            assert_consistent(&m);
+        }
+    }
+    assert!(panicked > 0, "no injected panic hit the replace");
 }

@@ -963,6 +963,11 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
         if let Some((k, v, cause)) = self.parked.take() {
             self.evict(k, v, cause);
         }
+        if let Some(lfu) = &mut self.lfu {
+            // A pin outlives its call only if user code (a `Hash`) panicked
+            // while it was set; it must not shelter that entry for good.
+            lfu.unpin();
+        }
     }
 
     /// Parks a value the bound cannot admit and lends it out.
@@ -1367,7 +1372,12 @@ where
         self.make_room_for(weight, time.now);
         let bound = self.slot_bound();
         let victim = if self.slots.len() >= bound {
-            self.victim()
+            // The policy always names a victim in a full map; the tail is a
+            // fallback that keeps the bound even if it did not.
+            self.victim().or_else(|| {
+                let t = self.order.tail();
+                (t != NIL).then_some((t, None))
+            })
         } else {
             None
         };
