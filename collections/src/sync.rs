@@ -849,7 +849,9 @@ where
     }
 
     /// Removes every entry, handing them to the listener (cause
-    /// `Explicit`). *O*(`len`).
+    /// `Explicit`) once every shard is empty, so a listener that panics
+    /// still leaves the map empty (the entries it did not get are dropped).
+    /// *O*(`len`).
     ///
     /// # Examples
     ///
@@ -860,13 +862,19 @@ where
     /// assert!(m.is_empty());
     /// ```
     pub fn clear(&self) {
-        for shard in self.shards.iter() {
-            let evicted = {
+        // Every shard is emptied before the listener hears of any of it, so
+        // a listener that panics cannot leave shards uncleared.
+        let evicted: Vec<Held<K, V>> = self
+            .shards
+            .iter()
+            .map(|shard| {
                 let mut shard = shard.write();
                 shard.map.clear();
                 shard.map.take_evictions()
-            };
-            self.deliver(evicted);
+            })
+            .collect();
+        for e in evicted {
+            self.deliver(e);
         }
     }
 
@@ -888,13 +896,18 @@ where
     /// ```
     pub fn purge_expired(&self) -> usize {
         let mut purged = 0;
-        for shard in self.shards.iter() {
-            let evicted = {
+        // As in `clear`: every shard is purged before any listener call.
+        let evicted: Vec<Held<K, V>> = self
+            .shards
+            .iter()
+            .map(|shard| {
                 let mut shard = shard.write();
                 purged += shard.map.purge_expired();
                 shard.map.take_evictions()
-            };
-            self.deliver(evicted);
+            })
+            .collect();
+        for e in evicted {
+            self.deliver(e);
         }
         purged
     }
