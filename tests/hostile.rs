@@ -81,9 +81,13 @@ fn a_flood_of_distinct_keys_cannot_grow_memory_past_the_bound() {
             .capacity(10_000)
             .policy(policy)
             .build();
-        (0..10_000).for_each(|i| drop(m.insert(key(i), i)));
+        (0..10_000).for_each(|i| {
+            m.insert(key(i), i);
+        });
         let full = thread_live_bytes().wrapping_sub(base);
-        (10_000..1_000_000).for_each(|i| drop(m.insert(key(i), i)));
+        (10_000..1_000_000).for_each(|i| {
+            m.insert(key(i), i);
+        });
         let flooded = thread_live_bytes().wrapping_sub(base);
         assert_eq!(m.len(), 10_000);
         assert!(
@@ -96,9 +100,13 @@ fn a_flood_of_distinct_keys_cannot_grow_memory_past_the_bound() {
             .capacity(10_000)
             .policy(policy)
             .build();
-        (0..10_000).for_each(|i| drop(s.insert(key(i), i)));
+        (0..10_000).for_each(|i| {
+            s.insert(key(i), i);
+        });
         let full = thread_live_bytes().wrapping_sub(base);
-        (10_000..1_000_000).for_each(|i| drop(s.insert(key(i), i)));
+        (10_000..1_000_000).for_each(|i| {
+            s.insert(key(i), i);
+        });
         let flooded = thread_live_bytes().wrapping_sub(base);
         assert!(s.len() <= 10_000);
         assert!(
