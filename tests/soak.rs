@@ -74,7 +74,7 @@ fn soak(policy: Policy, ops: u64) {
                     let r = mix(t << 40 ^ i);
                     // A skewed key space of 4M keys: a hot core and a long
                     // tail, so the map churns and also hits.
-                    let key = if r % 4 == 0 {
+                    let key = if r.is_multiple_of(4) {
                         r >> 8 & 0xffff
                     } else {
                         r >> 8 & 0x3f_ffff
