@@ -1,8 +1,8 @@
 //! Soak: hours of churn compressed into minutes. Two threads drive one
 //! `sync::BoundedMap` (count and weight bound, TTL on a simulated clock,
 //! an eviction listener) through 100M mixed operations, under each policy,
-//! while the counting allocator samples the heap; after warm-up it must be
-//! flat.
+//! while the counting allocator samples the heap; after warm-up it must
+//! stay within a band and not drift up.
 //!
 //! Ignored by default (about a minute in release); run by hand:
 //!
@@ -137,19 +137,25 @@ fn soak(policy: Policy, ops: u64) {
         stats.evictions.expired,
         mib.iter().map(|m| format!("{m:.1}")).collect::<Vec<_>>().join(" "),
     );
-    // After warm-up (the first quarter), flat: no sample more than 10%
-    // above the first post-warm-up one, and the last within 5% of it.
+    // After warm-up (the first quarter): bounded and without drift. The
+    // heap breathes (the TTL's write log grows to twice the map before it
+    // is compacted, tables fill with tombstones before they are cleaned),
+    // so "flat" means the later half's peak is no higher than the earlier
+    // half's, and the swing stays within a quarter.
     let settled = &mib[SAMPLES / 4..];
-    let first = settled[0];
-    let high = settled.iter().cloned().fold(0.0, f64::max);
+    let (early, late) = settled.split_at(settled.len() / 2);
+    let peak = |xs: &[f64]| xs.iter().cloned().fold(0.0, f64::max);
+    let low = settled.iter().cloned().fold(f64::MAX, f64::min);
     assert!(
-        high <= first * 1.10,
-        "{policy:?}: grew from {first:.1} to {high:.1} MiB"
+        peak(late) <= peak(early) * 1.02,
+        "{policy:?}: drifted up, peak {:.1} MiB then {:.1} MiB",
+        peak(early),
+        peak(late)
     );
     assert!(
-        (mib[SAMPLES - 1] - first).abs() <= first * 0.05,
-        "{policy:?}: drifted from {first:.1} to {:.1} MiB",
-        mib[SAMPLES - 1]
+        peak(settled) <= low * 1.25,
+        "{policy:?}: swings from {low:.1} to {:.1} MiB",
+        peak(settled)
     );
     drop(map);
     assert!(
