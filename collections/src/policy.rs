@@ -580,3 +580,73 @@ impl TinyLfu {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::FrequencySketch;
+
+    /// splitmix64, for well-spread test hashes.
+    fn hash(k: u64) -> u64 {
+        let mut z = k.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    #[test]
+    fn the_sketch_never_counts_a_key_below_its_true_count() {
+        let mut sketch = FrequencySketch::default();
+        sketch.fit(1024);
+        // 1000 keys seen k % 12 times each: fewer increments than a
+        // halving needs, so every estimate is at least the truth.
+        for k in 0..1000u64 {
+            for _ in 0..k % 12 {
+                sketch.increment(hash(k));
+            }
+        }
+        let mut exact = 0;
+        for k in 0..1000u64 {
+            let f = u64::from(sketch.frequency(hash(k)));
+            assert!(f >= k % 12, "key {k}: estimate {f} below {}", k % 12);
+            exact += usize::from(f == k % 12);
+        }
+        // And mostly exact at one word per key.
+        assert!(exact > 900, "only {exact} of 1000 estimates exact");
+    }
+
+    #[test]
+    fn counts_saturate_at_fifteen_and_halve_with_age() {
+        let mut sketch = FrequencySketch::default();
+        sketch.fit(64);
+        for _ in 0..40 {
+            sketch.increment(hash(7));
+        }
+        assert_eq!(sketch.frequency(hash(7)), 15);
+        sketch.halve();
+        assert_eq!(sketch.frequency(hash(7)), 7);
+        // Enough increments elsewhere trigger the periodic halving: key 7's
+        // counters (7, plus what colliding keys added) are halved again.
+        for k in 0..10 * 64 {
+            sketch.increment(hash(1_000 + k));
+        }
+        assert!(sketch.frequency(hash(7)) < 7);
+    }
+
+    #[test]
+    fn fitting_keeps_a_sketch_of_the_same_width_and_resets_another() {
+        let mut sketch = FrequencySketch::default();
+        assert_eq!(
+            sketch.frequency(hash(1)),
+            0,
+            "an empty sketch counts nothing"
+        );
+        sketch.increment(hash(1)); // no words yet: ignored, no panic
+        sketch.fit(100);
+        sketch.increment(hash(1));
+        sketch.fit(120); // same power of two
+        assert_eq!(sketch.frequency(hash(1)), 1);
+        sketch.fit(1000);
+        assert_eq!(sketch.frequency(hash(1)), 0);
+        assert_eq!(sketch.heap_bytes(), 1024 * 8);
+    }
+}
