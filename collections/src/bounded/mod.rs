@@ -83,7 +83,9 @@ impl<K, V> Links for [Slot<K, V>] {
 }
 
 /// A hash map with a bound on its entry count and/or total weight, evicting
-/// the least recently used entry to stay within it.
+/// the least recently used entry to stay within it (or, built with
+/// [`Policy::TinyLfu`], the entry a scan-resistant policy picks; see
+/// [`Builder::policy`]).
 ///
 /// `BoundedMap` keeps `std::collections::HashMap`'s shape (`insert` returns
 /// the old value, `get(&self)` returns `&V`, `Borrow` lookups, an Entry API)
