@@ -21,6 +21,7 @@ const DRIVERS: [(&str, Driver); 4] = [
 #[test]
 fn every_saved_regression_input_passes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let mut replayed = 0;
     for (name, drive) in DRIVERS {
         let Ok(dir) = std::fs::read_dir(root.join(name)) else {
             continue;
@@ -28,8 +29,14 @@ fn every_saved_regression_input_passes() {
         for file in dir {
             let path = file.unwrap().path();
             drive(&std::fs::read(&path).unwrap());
+            replayed += 1;
         }
     }
+    assert!(
+        replayed > 0,
+        "no regression input found under {}",
+        root.display()
+    );
 }
 
 #[test]

@@ -461,9 +461,14 @@ impl TinyLfu {
             let probation_full = self.probation_len >= bounds.probation_slots()
                 || (bounds.weighted && self.probation_weight >= bounds.probation_weight());
             if oldest_probation == NIL || !(probation_full || self.split == NIL) {
-                return self
-                    .main_victim(list, slab)
-                    .map(|slot| Victim { slot, hash: None });
+                if let Some(slot) = self.main_victim(list, slab) {
+                    return Some(Victim { slot, hash: None });
+                }
+                // Main holds only the pinned entry: probation is not over
+                // its share, but it is what is left to give up.
+                if oldest_probation == NIL {
+                    return None;
+                }
             }
             let c = oldest_probation;
             let main_len = bounds.len - self.probation_len;

@@ -895,16 +895,20 @@ where
     /// assert_eq!(m.purge_expired(), 1);
     /// ```
     pub fn purge_expired(&self) -> usize {
-        let mut purged = 0;
-        // As in `clear`: every shard is purged before any listener call.
+        // Every shard is purged before any listener call, and the evictions
+        // stay held in their shards until then: purging hashes keys (user
+        // code), and if that panics, what earlier shards purged must still
+        // reach the listener (at those shards' next write) rather than be
+        // dropped unreported with a collected batch.
+        let purged = self
+            .shards
+            .iter()
+            .map(|shard| shard.write().map.purge_expired())
+            .sum();
         let evicted: Vec<Held<K, V>> = self
             .shards
             .iter()
-            .map(|shard| {
-                let mut shard = shard.write();
-                purged += shard.map.purge_expired();
-                shard.map.take_evictions()
-            })
+            .map(|shard| shard.write().map.take_evictions())
             .collect();
         for e in evicted {
             self.deliver(e);

@@ -86,8 +86,19 @@ const KEYS: u8 = 32;
 #[leakless::handle]
 pub struct Id;
 
+/// Mostly light values (0..9, where 0 counts as 1) and now and then a
+/// heavy one (up to 996): heavy ones make a large weight bound evict
+/// several entries at once, from either queue.
+fn weight_of(v: u32) -> u64 {
+    if v % 16 == 0 {
+        u64::from(v % 997)
+    } else {
+        u64::from(v % 9)
+    }
+}
+
 fn weigh(_k: &u8, v: &Val) -> u64 {
-    u64::from(v.0 % 9)
+    weight_of(v.0)
 }
 
 /// The model of a bounded map whose victims it cannot predict (TinyLFU's
@@ -135,7 +146,7 @@ impl Expected {
 pub fn bounded_map(data: &[u8]) {
     let mut input = Input::new(data);
     let config = input.u8();
-    let capacity = usize::from(input.u8() % 17);
+    let mut capacity = usize::from(input.u8() % 17);
     let weighted = config & 1 != 0;
     let policy = if config & 2 != 0 {
         Policy::TinyLfu
@@ -147,7 +158,13 @@ pub fn bounded_map(data: &[u8]) {
     } else {
         None
     };
-    let max_weight = u64::from(input.u8() % 40);
+    let mut max_weight = u64::from(input.u8() % 40);
+    if weighted && config & 8 != 0 {
+        // A large weight bound and no count bound: TinyLFU's probation
+        // share (1% of the weight) is then more than one entry.
+        capacity = usize::MAX;
+        max_weight = 200 + max_weight * 50;
+    }
     let clock = ManualClock::new();
     let log: Arc<Mutex<Vec<(u8, u32, EvictionCause)>>> = Arc::default();
     let sink = Arc::clone(&log);
@@ -172,7 +189,7 @@ pub fn bounded_map(data: &[u8]) {
         let mut capacity = capacity;
         let now_ms = |c: &ManualClock| c.now().as_millis() as u64;
         let admits = |capacity: usize, v: u32| {
-            capacity > 0 && (!weighted || u64::from(v % 9).max(1) <= max_weight)
+            capacity > 0 && (!weighted || weight_of(v).max(1) <= max_weight)
         };
         while !input.done() {
             let op = input.u8();
