@@ -59,7 +59,7 @@ fn op() -> impl Strategy<Value = Op> {
 /// to 299): with a large weight bound, a heavy insert or replace makes
 /// room by evicting several entries, from probation as well as main.
 fn weigh(_k: &u8, v: &u32) -> u64 {
-    if v % 16 == 0 {
+    if v.is_multiple_of(16) {
         u64::from(v % 300)
     } else {
         u64::from(v % 7)

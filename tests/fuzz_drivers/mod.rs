@@ -90,7 +90,7 @@ pub struct Id;
 /// heavy one (up to 996): heavy ones make a large weight bound evict
 /// several entries at once, from either queue.
 fn weight_of(v: u32) -> u64 {
-    if v % 16 == 0 {
+    if v.is_multiple_of(16) {
         u64::from(v % 997)
     } else {
         u64::from(v % 9)
