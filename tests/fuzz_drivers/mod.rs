@@ -187,6 +187,9 @@ pub fn bounded_map(data: &[u8]) {
         let mut model = Expected::default();
         let mut serial = 0u32;
         let mut capacity = capacity;
+        // Whether expiry could be behind an eviction (then "evicts only
+        // for room" is not checked: purges and expired victims count too).
+        let mut per_entry_ttl = false;
         let now_ms = |c: &ManualClock| c.now().as_millis() as u64;
         let admits = |capacity: usize, v: u32| {
             capacity > 0 && (!weighted || weight_of(v).max(1) <= max_weight)
@@ -201,6 +204,8 @@ pub fn bounded_map(data: &[u8]) {
             let v = serial << 16 | raw;
             let now = now_ms(&clock);
             let deadline = ttl_ms.map_or(u64::MAX, |t| now + t);
+            let len_before = m.len();
+            let mut added = false;
             if tracing() {
                 eprintln!("op {} k {k} v {v} now {now} cap {capacity} ({policy:?}, weighted {weighted} max {max_weight}, ttl {ttl_ms:?}) map {:?}", op % 14, m.iter().map(|(k, v)| (*k, v.0)).collect::<Vec<_>>());
             }
@@ -211,6 +216,7 @@ pub fn bounded_map(data: &[u8]) {
                     assert_eq!(got, old, "insert {k}");
                     if admits(capacity, v) && deadline > now {
                         model.entries.insert(k, (v, deadline));
+                        added = old.is_none();
                     } else {
                         model.entries.remove(&k);
                     }
@@ -227,9 +233,11 @@ pub fn bounded_map(data: &[u8]) {
                     assert_eq!(got, old.unwrap_or(v));
                     if old.is_none() && admits(capacity, v) && deadline > now {
                         model.entries.insert(k, (v, deadline));
+                        added = true;
                     }
                 }
                 8 => {
+                    per_entry_ttl = true;
                     let ttl = u64::from(raw % 40);
                     let old = model.live(k, now);
                     assert_eq!(
@@ -266,7 +274,18 @@ pub fn bounded_map(data: &[u8]) {
                 }
             }
             let now = now_ms(&clock);
-            model.apply(std::mem::take(&mut *log.lock().unwrap()), now);
+            let events = std::mem::take(&mut *log.lock().unwrap());
+            if added && !weighted && ttl_ms.is_none() && !per_entry_ttl {
+                // Eviction only for room: a new key in a full count-bounded
+                // map evicts exactly one entry, in a map with room none.
+                let size = events.iter().filter(|e| e.2 == EvictionCause::Size).count();
+                assert_eq!(
+                    size,
+                    usize::from(len_before >= capacity),
+                    "op {op}: {size} evictions at {len_before}/{capacity}"
+                );
+            }
+            model.apply(events, now);
             // Entries the map dropped as expired without a listener call
             // cannot exist (every expiry is reported); what is live agrees.
             for key in 0..KEYS {
