@@ -10,15 +10,17 @@
 //! ```
 //!
 //! A new entry enters probation (a FIFO of 1% of the bound). A hit sets a
-//! two-bit counter in a per-entry byte and bumps a frequency sketch: no
-//! list surgery, so `get(&self)` stays a read plus two relaxed stores.
+//! two-bit counter in a per-entry byte and, until that counter saturates,
+//! bumps a frequency sketch: no list surgery, so `get(&self)` stays a read
+//! plus a few relaxed stores.
 //! When the map is full:
 //!
 //! - the oldest probationary entry that was hit moves to main by moving
 //!   the split (no relinking);
 //! - one that was not duels main's victim: it is admitted only if the
-//!   sketch has seen its key more often (TinyLFU admission), so one-off
-//!   keys (scans) and a loop larger than the map cannot flush what is hot;
+//!   sketch has seen its key more often (TinyLFU admission; a key seen
+//!   once loses at once), so one-off keys (scans) and a loop larger than
+//!   the map cannot flush what is hot;
 //! - main is a CLOCK: its oldest entry with a nonzero counter is moved to
 //!   main's newest end with the counter decremented, the first with zero is
 //!   the victim. Each step spends one earlier hit, so eviction is amortized
@@ -32,10 +34,11 @@
 //! its standing.
 //!
 //! This is W-TinyLFU (Einziger, Friedman and Manes) with S3-FIFO's cheap
-//! queues (Yang et al.) in place of LRU segments; the hit-ratio benchmark
-//! (`benches/hit_ratio.rs`) measured the choices: probation of 1% (larger
-//! helps a shifting working set and hurts a loop), counters of two bits, a
-//! full-width sketch (a quarter-width one cost up to 1.4 points).
+//! queues (Yang et al.) in place of LRU segments. A trace simulator and the
+//! hit-ratio benchmark (`benches/hit_ratio.rs`) chose the parameters:
+//! probation of 1% (larger helps a shifting working set and hurts a loop),
+//! counters of two bits, a full-width sketch (a quarter-width one cost up
+//! to 1.4 points); the README lists what else was tried.
 
 use crate::list::{Links, List, NIL};
 use crate::relaxed::{RelaxedU64, RelaxedU8};
