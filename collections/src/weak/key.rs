@@ -266,12 +266,13 @@ impl<K: ?Sized, V, S: BuildHasher> WeakKeyMap<K, V, S> {
     /// assert_eq!(m.len(), 2);
     /// ```
     pub fn retain(&mut self, mut keep: impl FnMut(&Arc<K>, &mut V) -> bool) {
-        let removed = self.inner.retain(|s| match s.key.upgrade() {
-            Some(k) => keep(&k, &mut s.value),
-            None => false,
-        });
-        self.inner.counters.removed(&removed);
-        self.inner.maybe_shrink(hash_slot);
+        self.inner.retain(
+            |s| match s.key.upgrade() {
+                Some(k) => keep(&k, &mut s.value),
+                None => false,
+            },
+            hash_slot,
+        );
     }
 
     /// Removes every entry whose key has died, dropping its value, and
@@ -286,9 +287,7 @@ impl<K: ?Sized, V, S: BuildHasher> WeakKeyMap<K, V, S> {
     /// assert_eq!(m.purge_all(), 1);
     /// ```
     pub fn purge_all(&mut self) -> usize {
-        let purged = self.inner.purge_all();
-        self.inner.maybe_shrink(hash_slot);
-        purged
+        self.inner.purge_all(hash_slot)
     }
 
     #[inline]

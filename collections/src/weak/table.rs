@@ -140,18 +140,9 @@ impl<T: Mortal, S> WeakTable<T, S> {
         mem::take(&mut self.slots)
     }
 
-    /// Removes every dead entry now (counted as collected); returns how
-    /// many. *O*(`len`).
-    pub(crate) fn purge_all(&mut self) -> usize {
-        let dead = self.retain(|_| true).len();
-        self.counters.evictions.collected += dead as u64;
-        dead
-    }
-
-    /// Keeps the entries `keep` accepts (dead ones never), compacting the
-    /// slab and remapping the table without hashing. Returns the removed
-    /// entries. *O*(`len`).
-    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&mut T) -> bool) -> Vec<T> {
+    /// Takes out every entry `keep` rejects (dead ones always), compacting
+    /// the slab and remapping the table without hashing. *O*(`len`).
+    fn extract(&mut self, mut keep: impl FnMut(&mut T) -> bool) -> Vec<T> {
         let fate: Vec<bool> = self
             .slots
             .iter_mut()
@@ -171,6 +162,28 @@ impl<T: Mortal, S> WeakTable<T, S> {
 }
 
 impl<T: Mortal, S: BuildHasher> WeakTable<T, S> {
+    /// Keeps the entries `keep` accepts (dead ones never), counts what
+    /// went (dead as collected, the rest as explicit) and gives memory
+    /// back; the removed entries are dropped last. *O*(`len`).
+    pub(crate) fn retain(
+        &mut self,
+        keep: impl FnMut(&mut T) -> bool,
+        hash_of: impl Fn(&S, &T) -> u64,
+    ) {
+        let removed = self.extract(keep);
+        self.counters.removed(&removed);
+        self.maybe_shrink(hash_of);
+    }
+
+    /// Removes every dead entry now (counted as collected) and gives memory
+    /// back; returns how many. *O*(`len`).
+    pub(crate) fn purge_all(&mut self, hash_of: impl Fn(&S, &T) -> u64) -> usize {
+        let dead = self.extract(|_| true);
+        self.counters.removed(&dead);
+        self.maybe_shrink(hash_of);
+        dead.len()
+    }
+
     /// Removes slot `i`, whose entry hashes to `hash`; `hash_of` hashes the
     /// slot that moves into the hole (before anything changes).
     pub(crate) fn remove_at(&mut self, i: u32, hash: u64, hash_of: impl Fn(&S, &T) -> u64) -> T {
@@ -244,7 +257,9 @@ impl<T: Mortal, S: BuildHasher> WeakTable<T, S> {
     /// the slab to it. Runs once per `room / 5` inserts or more: amortized
     /// *O*(1).
     fn make_room(&mut self, hash_of: &impl Fn(&S, &T) -> u64) {
-        self.purge_all();
+        let dead = self.extract(|_| true);
+        self.counters.removed(&dead);
+        drop(dead);
         let live = self.slots.len();
         let room = if live + 1 > self.room / 5 * 4 {
             shrink::grown(self.room, usize::MAX).max(live + 1)

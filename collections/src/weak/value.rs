@@ -295,12 +295,13 @@ where
     /// assert_eq!(m.len(), 2);
     /// ```
     pub fn retain(&mut self, mut keep: impl FnMut(&K, &Arc<V>) -> bool) {
-        let removed = self.inner.retain(|s| match s.value.upgrade() {
-            Some(v) => keep(&s.key, &v),
-            None => false,
-        });
-        self.inner.counters.removed(&removed);
-        self.inner.maybe_shrink(hash_slot);
+        self.inner.retain(
+            |s| match s.value.upgrade() {
+                Some(v) => keep(&s.key, &v),
+                None => false,
+            },
+            hash_slot,
+        );
     }
 
     /// Removes every dead entry now, returning how many. Inserts purge
@@ -316,9 +317,7 @@ where
     /// assert!(m.is_empty());
     /// ```
     pub fn purge_all(&mut self) -> usize {
-        let purged = self.inner.purge_all();
-        self.inner.maybe_shrink(hash_slot);
-        purged
+        self.inner.purge_all(hash_slot)
     }
 
     #[inline]
