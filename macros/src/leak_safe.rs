@@ -420,6 +420,12 @@ fn apply(
     configs: &mut TokenStream,
 ) {
     let span = field.ty.span();
+    let site = |written| ConfigSite {
+        owner,
+        generics,
+        index,
+        written,
+    };
     match plan {
         Plan::Bounded {
             args,
@@ -432,13 +438,7 @@ fn apply(
             let build = quote! { <#map>::builder() #calls };
             let key_bound: syn::WherePredicate =
                 parse_quote_spanned! { span=> #key: ::core::hash::Hash + ::core::cmp::Eq };
-            let site = ConfigSite {
-                owner,
-                generics,
-                index,
-                written,
-            };
-            site.configure(field, map, build, Some(key_bound), configs);
+            site(written).configure(field, map, build, Some(key_bound), configs);
         }
         Plan::Weak {
             key,
@@ -451,13 +451,7 @@ fn apply(
                 None => field.ty = parse_quote_spanned! { span=> #map },
                 Some(name) => {
                     let build = quote! { <#map>::new().named(#name) };
-                    let site = ConfigSite {
-                        owner,
-                        generics,
-                        index,
-                        written,
-                    };
-                    site.configure(field, map, build, None, configs);
+                    site(written).configure(field, map, build, None, configs);
                 }
             }
         }
@@ -474,13 +468,7 @@ fn apply(
                 let build = quote_spanned! { span=>
                     ::leakless::__private::Tracked::new(::core::default::Default::default(), #name)
                 };
-                let site = ConfigSite {
-                    owner,
-                    generics,
-                    index,
-                    written,
-                };
-                site.configure(field, map, build, None, configs);
+                site(written).configure(field, map, build, None, configs);
             }
         }
     }
