@@ -26,29 +26,20 @@ trait Contender: Sync {
     fn get_or_insert(&self, key: u64) -> bool;
 }
 
-struct Leakless(leakless::sync::BoundedMap<u64, u64>);
-impl Contender for Leakless {
+/// `sync::BoundedMap` under `Policy::Lru` (`TINY_LFU = false`) or
+/// `Policy::TinyLfu` (hits recorded in place under the read lock).
+struct Leakless<const TINY_LFU: bool>(leakless::sync::BoundedMap<u64, u64>);
+impl<const TINY_LFU: bool> Contender for Leakless<TINY_LFU> {
     fn new() -> Self {
-        Leakless(leakless::sync::BoundedMap::new(CAPACITY))
-    }
-    fn get_or_insert(&self, key: u64) -> bool {
-        let mut hit = true;
-        self.0.get_or_insert_with(key, || {
-            hit = false;
-            key
-        });
-        hit
-    }
-}
-
-/// The same map under `Policy::TinyLfu`: hits recorded under the read lock.
-struct LeaklessTinyLfu(leakless::sync::BoundedMap<u64, u64>);
-impl Contender for LeaklessTinyLfu {
-    fn new() -> Self {
-        LeaklessTinyLfu(
+        let policy = if TINY_LFU {
+            leakless::Policy::TinyLfu
+        } else {
+            leakless::Policy::Lru
+        };
+        Leakless(
             leakless::sync::BoundedMap::builder()
                 .capacity(CAPACITY)
-                .policy(leakless::Policy::TinyLfu)
+                .policy(policy)
                 .build(),
         )
     }
@@ -153,8 +144,8 @@ fn main() {
     let trace = zipf_trace(1_000_000, 0.99, ops, 0x5eed);
     type Runner = fn(&[u64], usize) -> (f64, f64);
     let contenders: [(&str, Runner); 6] = [
-        ("leakless sync::BoundedMap", run::<Leakless>),
-        ("leakless, Policy::TinyLfu", run::<LeaklessTinyLfu>),
+        ("leakless sync::BoundedMap", run::<Leakless<false>>),
+        ("leakless, Policy::TinyLfu", run::<Leakless<true>>),
         ("quick_cache::sync", run::<QuickCache>),
         ("moka::sync", run::<Moka>),
         ("mini_moka::sync", run::<MiniMoka>),
