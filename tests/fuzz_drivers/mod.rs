@@ -40,6 +40,30 @@ impl<'a> Input<'a> {
     pub fn u16(&mut self) -> u16 {
         u16::from_le_bytes([self.u8(), self.u8()])
     }
+
+    /// One map step: an op code, a key, the input's 16 bits and a value
+    /// made unique by a serial number above them (so a listener report
+    /// names one insert and no other).
+    fn step(&mut self, serial: &mut u32) -> Step {
+        let op = self.u8();
+        let k = self.u8() % KEYS;
+        let raw = u32::from(self.u16());
+        *serial += 1;
+        Step {
+            op,
+            k,
+            raw,
+            v: *serial << 16 | raw,
+        }
+    }
+}
+
+/// What [`Input::step`] read.
+struct Step {
+    op: u8,
+    k: u8,
+    raw: u32,
+    v: u32,
 }
 
 thread_local! {
@@ -195,13 +219,7 @@ pub fn bounded_map(data: &[u8]) {
             capacity > 0 && (!weighted || weight_of(v).max(1) <= max_weight)
         };
         while !input.done() {
-            let op = input.u8();
-            let k = input.u8() % KEYS;
-            // Values are unique (a serial number above the input's bits), so
-            // a report names one insert and no other.
-            let raw = u32::from(input.u16());
-            serial += 1;
-            let v = serial << 16 | raw;
+            let Step { op, k, raw, v } = input.step(&mut serial);
             let now = now_ms(&clock);
             let deadline = ttl_ms.map_or(u64::MAX, |t| now + t);
             let len_before = m.len();
@@ -339,13 +357,7 @@ pub fn sync_map(data: &[u8]) {
         let mut model = Expected::default();
         let mut serial = 0u32;
         while !input.done() {
-            let op = input.u8();
-            let k = input.u8() % KEYS;
-            // Values are unique (a serial number above the input's bits), so
-            // a report names one insert and no other.
-            let raw = u32::from(input.u16());
-            serial += 1;
-            let v = serial << 16 | raw;
+            let Step { op, k, raw, v } = input.step(&mut serial);
             let now = clock.now().as_millis() as u64;
             let deadline = ttl_ms.map_or(u64::MAX, |t| now + t);
             match op % 8 {
