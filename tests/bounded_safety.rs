@@ -268,8 +268,8 @@ fn a_panicking_get_or_insert_closure_changes_nothing() {
 #[test]
 fn a_hash_panic_while_a_tinylfu_replace_makes_room_shelters_nothing() {
     // Replacing a value with a heavier one makes room while the entry is
-    // pinned (so that it is not its own victim); a `Hash` panicking then
-    // must not leave it pinned for good, nor let the bounds slip.
+    // kept from being its own victim; a `Hash` panicking then must not
+    // shelter it for good, nor let the bounds slip.
     let mut panicked = 0;
     for every in 1..8 {
         let mut m = BoundedMap::<Key, u64>::builder()

@@ -243,8 +243,6 @@ pub(crate) struct TinyLfu {
     probation_len: usize,
     probation_weight: u64,
     sketch: FrequencySketch,
-    /// A slot victim selection must pass over (an entry being rewritten).
-    pinned: u32,
 }
 
 /// What [`TinyLfu::victim`] decided.
@@ -258,7 +256,6 @@ impl TinyLfu {
     pub(crate) fn new() -> Self {
         TinyLfu {
             split: NIL,
-            pinned: NIL,
             ..TinyLfu::default()
         }
     }
@@ -359,9 +356,6 @@ impl TinyLfu {
         if self.split == last {
             self.split = to;
         }
-        if self.pinned == last {
-            self.pinned = to;
-        }
         self.meta.swap_remove(to as usize);
     }
 
@@ -376,16 +370,6 @@ impl TinyLfu {
         if !self.in_main(i) {
             self.probation_weight = self.probation_weight - old + new;
         }
-    }
-
-    pub(crate) fn pin(&mut self, i: u32) -> u32 {
-        self.pinned = i;
-        i
-    }
-
-    /// Ends a `pin`; returns where the pinned slot is now.
-    pub(crate) fn unpin(&mut self) -> u32 {
-        core::mem::replace(&mut self.pinned, NIL)
     }
 
     /// Forgets every entry (the map was emptied); the sketch's memory goes
@@ -443,8 +427,9 @@ impl TinyLfu {
     }
 
     /// Chooses the entry to evict from a full map, promoting and rotating
-    /// entries on the way (see the module docs). `None` when the list is
-    /// empty or holds only the pinned entry. `weight_of` and `hash_of` read
+    /// entries on the way (see the module docs), never slot `keep` (an
+    /// entry being rewritten; `NIL` for none). `None` when the list is
+    /// empty or holds only `keep`. `weight_of` and `hash_of` read
     /// a slot's weight and key hash (`hash_of` runs user code: it is called
     /// only while the queues are consistent).
     pub(crate) fn victim(
@@ -452,6 +437,7 @@ impl TinyLfu {
         list: &List,
         slab: &(impl Links + ?Sized),
         bounds: &Bounds,
+        keep: u32,
         weight_of: impl Fn(u32) -> u64,
         hash_of: impl Fn(u32) -> u64,
     ) -> Option<Victim> {
@@ -464,10 +450,10 @@ impl TinyLfu {
             let probation_full = self.probation_len >= bounds.probation_slots()
                 || (bounds.weighted && self.probation_weight >= bounds.probation_weight());
             if oldest_probation == NIL || !(probation_full || self.split == NIL) {
-                if let Some(slot) = self.main_victim(list, slab) {
+                if let Some(slot) = self.main_victim(list, slab, keep) {
                     return Some(Victim { slot, hash: None });
                 }
-                // Main holds only the pinned entry: probation is not over
+                // Main holds only `keep`: probation is not over
                 // its share, but it is what is left to give up.
                 if oldest_probation == NIL {
                     return None;
@@ -482,7 +468,7 @@ impl TinyLfu {
                     || (bounds.total_weight - self.probation_weight)
                         .saturating_add(bounds.probation_weight())
                         < bounds.max_weight);
-            if self.freq(c) > 0 || main_has_room || c == self.pinned {
+            if self.freq(c) > 0 || main_has_room || c == keep {
                 self.promote(c, weight_of(c));
                 continue;
             }
@@ -498,7 +484,7 @@ impl TinyLfu {
                     hash: Some(hc),
                 });
             }
-            let Some(v) = self.main_victim(list, slab) else {
+            let Some(v) = self.main_victim(list, slab, keep) else {
                 return Some(Victim {
                     slot: c,
                     hash: Some(hc),
@@ -547,7 +533,6 @@ impl TinyLfu {
         assert_eq!(self.split, first_main, "split");
         assert_eq!(self.probation_len, probation, "probation length");
         assert_eq!(self.probation_weight, weight, "probation weight");
-        assert_eq!(self.pinned, NIL, "a pin outlived its call");
     }
 
     /// Probation's oldest entry `c` joins main as its newest: the split
@@ -559,10 +544,10 @@ impl TinyLfu {
         self.probation_weight -= weight;
     }
 
-    /// Main's CLOCK: the oldest entry whose counter is zero, after moving
-    /// each one passed over to main's newest end with its counter
-    /// decremented.
-    fn main_victim(&mut self, list: &List, slab: &(impl Links + ?Sized)) -> Option<u32> {
+    /// Main's CLOCK: the oldest entry whose counter is zero (never `keep`),
+    /// after moving each one passed over to main's newest end with its
+    /// counter decremented.
+    fn main_victim(&mut self, list: &List, slab: &(impl Links + ?Sized), keep: u32) -> Option<u32> {
         if self.split == NIL {
             return None;
         }
@@ -570,12 +555,12 @@ impl TinyLfu {
             let t = list.tail();
             let m = &self.meta[t as usize];
             let f = m.get() & FREQ;
-            if f == 0 && t != self.pinned {
+            if f == 0 && t != keep {
                 return Some(t);
             }
             if t == self.split {
                 // Main has this one entry: nothing to rotate past.
-                if t == self.pinned {
+                if t == keep {
                     return None;
                 }
                 m.set(MAIN | (f - 1));

@@ -965,11 +965,6 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
         if let Some((k, v, cause)) = self.parked.take() {
             self.evict(k, v, cause);
         }
-        if let Some(lfu) = &mut self.lfu {
-            // A pin outlives its call only if user code (a `Hash`) panicked
-            // while it was set; it must not shelter that entry for good.
-            lfu.unpin();
-        }
     }
 
     /// Parks a value the bound cannot admit and lends it out.
@@ -1310,8 +1305,9 @@ where
     /// The entry the policy gives up next, and its key's hash if choosing
     /// it computed that: the tail under LRU; under TinyLFU, see
     /// `policy::TinyLfu::victim` (which may promote and rotate entries, and
-    /// hash keys). `None` when there is nothing to evict.
-    fn victim(&mut self) -> Option<(u32, Option<u64>)> {
+    /// hash keys). Never slot `keep` (an entry being rewritten; `NIL` for
+    /// none). `None` when there is nothing else to evict.
+    fn victim(&mut self, keep: u32) -> Option<(u32, Option<u64>)> {
         let bounds = Bounds {
             slots: self.slot_bound(),
             len: self.slots.len(),
@@ -1321,7 +1317,7 @@ where
         };
         let Some(lfu) = &mut self.lfu else {
             let t = self.order.tail();
-            return (t != NIL).then_some((t, None));
+            return (t != NIL && t != keep).then_some((t, None));
         };
         let (slots, weights, hasher) = (&self.slots, &self.weights, &self.hasher);
         let weighted = self.weighted;
@@ -1329,6 +1325,7 @@ where
             &self.order,
             &slots[..],
             &bounds,
+            keep,
             |i| if weighted { weights[i as usize] } else { 1 },
             |i| hasher.hash_one(&slots[i as usize].key),
         )
@@ -1336,25 +1333,29 @@ where
     }
 
     /// Evicts the policy's victim to make room (cause `Size`, or `Expired`
-    /// if it has). Returns false when there is nothing to evict.
-    fn evict_one(&mut self, now: u64) -> bool {
-        let Some((t, hash)) = self.victim() else {
-            return false;
-        };
+    /// if it has), never slot `keep`. Returns where `keep` is afterwards
+    /// (the removal moves the last slot into the hole), or `None` when
+    /// there was nothing else to evict.
+    fn evict_one(&mut self, now: u64, keep: u32) -> Option<u32> {
+        let (t, hash) = self.victim(keep)?;
+        let last = (self.slots.len() - 1) as u32;
         let cause = self.eviction_cause(t, now);
         let hash = hash.unwrap_or_else(|| self.hash(&self.slots[t as usize].key));
         let (k, v) = self.remove_at(t, hash);
         self.evict(k, v, cause);
-        true
+        Some(if keep == last { t } else { keep })
     }
 
-    /// Evicts until `weight` more fits under `max_weight`.
-    fn make_room_for(&mut self, weight: u64, now: u64) {
+    /// Evicts until `weight` more fits under `max_weight`, never slot
+    /// `keep` (`NIL` for none); returns where `keep` is afterwards.
+    fn make_room_for(&mut self, weight: u64, now: u64, mut keep: u32) -> u32 {
         while self.weighted && self.max_weight - self.total_weight < weight {
-            if !self.evict_one(now) {
-                break;
+            match self.evict_one(now, keep) {
+                Some(moved) => keep = moved,
+                None => break,
             }
         }
+        keep
     }
 
     /// Stores an absent key whose weight the bound admits, as the most recent
@@ -1371,12 +1372,12 @@ where
                 lfu.regrow(len, |i| hasher.hash_one(&slots[i as usize].key));
             }
         }
-        self.make_room_for(weight, time.now);
+        self.make_room_for(weight, time.now, NIL);
         let bound = self.slot_bound();
         let victim = if self.slots.len() >= bound {
             // The policy always names a victim in a full map; the tail is a
             // fallback that keeps the bound even if it did not.
-            self.victim().or_else(|| {
+            self.victim(NIL).or_else(|| {
                 let t = self.order.tail();
                 (t != NIL).then_some((t, None))
             })
@@ -1477,21 +1478,14 @@ where
         self.updates += 1;
         let i = if self.weighted {
             // Take the entry's old weight out, make room for the new one
-            // without evicting the entry itself (under LRU it is at the
-            // head, which eviction from the tail never reaches while anything
-            // else is left; TinyLFU passes over a pinned slot), then put the
-            // new weight in.
+            // without evicting the entry itself (following it if a removal
+            // moves it), then put the new weight in.
             let old_weight = mem::replace(&mut self.weights[i as usize], 0);
             self.total_weight -= old_weight;
             if let Some(lfu) = &mut self.lfu {
                 lfu.reweigh(i, old_weight, 0);
-                lfu.pin(i);
             }
-            self.make_room_for(weight, time.now);
-            let i = match &mut self.lfu {
-                None => self.order.head(),
-                Some(lfu) => lfu.unpin(),
-            };
+            let i = self.make_room_for(weight, time.now, i);
             self.weights[i as usize] = weight;
             self.total_weight += weight;
             if let Some(lfu) = &mut self.lfu {
@@ -1883,7 +1877,9 @@ where
         // Evict first, then lower the bound: if hashing a victim panics, the
         // old bound still describes the map.
         while self.slots.len() > capacity.min(MAX_SLOTS) {
-            self.evict_one(now);
+            if self.evict_one(now, NIL).is_none() {
+                break;
+            }
         }
         self.capacity = capacity;
         self.maybe_shrink();
