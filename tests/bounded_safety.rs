@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::hash::{Hash, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use common::{assert_all_dropped_once, assert_consistent, Tracked};
+use common::{assert_all_dropped_once, assert_consistent, quiet_injected_panics, Tracked};
 use leakless::{BoundedMap, Policy};
 use proptest::prelude::*;
 
@@ -40,26 +40,6 @@ fn maybe_panic(h: usize) {
 fn arm(every: [u32; 4]) {
     quiet_injected_panics();
     EVERY.with(|e| e.set(every));
-}
-
-/// Keeps the test output readable: injected panics are expected, others
-/// still print.
-fn quiet_injected_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let msg = info
-                .payload()
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| info.payload().downcast_ref::<&str>().copied())
-                .unwrap_or("");
-            if !msg.starts_with("injected panic") && msg != "init failed" {
-                default(info);
-            }
-        }));
-    });
 }
 
 /// A key whose `Hash` and `Eq` panic on demand.

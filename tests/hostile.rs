@@ -3,6 +3,8 @@
 //! documented behaviour it checks; the README's Guarantees section points
 //! here.
 
+mod common;
+
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -16,23 +18,6 @@ use leakless_testkit::{thread_live_bytes, CountingAlloc};
 static ALLOC: CountingAlloc = CountingAlloc;
 
 const POLICIES: [Policy; 2] = [Policy::Lru, Policy::TinyLfu];
-
-/// Silences the panics these tests inject (they all say "injected").
-fn quiet() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let injected = info
-                .payload()
-                .downcast_ref::<&str>()
-                .is_some_and(|m| m.starts_with("injected"));
-            if !injected {
-                default(info);
-            }
-        }));
-    });
-}
 
 /// A value that counts the live ones in a shared counter, so a test sees a
 /// leak (count above zero at the end) or a double drop (below).
@@ -167,7 +152,7 @@ fn a_listener_that_panics_on_every_call_loses_nothing_in_the_sync_map() {
     // Listeners run after the shard lock is released, so a panicking one
     // unwinds into the caller with the map consistent; the value it was
     // handed is dropped by the unwind, once.
-    quiet();
+    common::quiet_injected_panics();
     for policy in POLICIES {
         let live = Arc::new(AtomicI64::new(0));
         {
@@ -217,7 +202,7 @@ fn a_hash_that_panics_every_tenth_call_leaves_every_map_consistent() {
     // The unsync map runs user code before it changes anything (or between
     // consistent states); the sync map's shards survive the panic (their
     // lock is not poisoned into uselessness) and stay consistent.
-    quiet();
+    common::quiet_injected_panics();
     for policy in POLICIES {
         let live = Arc::new(AtomicI64::new(0));
         {
@@ -335,7 +320,7 @@ fn a_hash_panic_in_a_sync_purge_loses_no_listener_call() {
     // evictions into one batch before calling the listener, so a panic
     // while purging a later shard dropped the earlier shards' entries
     // unreported. They now stay held in their shards until delivered.
-    quiet();
+    common::quiet_injected_panics();
     let clock = ManualClock::new();
     let reported = Arc::new(AtomicU64::new(0));
     let seen = Arc::clone(&reported);

@@ -89,3 +89,24 @@ where
         assert!(m.weight() <= max);
     }
 }
+
+/// Installs, once per test binary, a panic hook that stays quiet for the
+/// panics tests inject on purpose (messages starting with "injected", and
+/// "init failed") and prints every other one as usual.
+pub fn quiet_injected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let msg = info
+                .payload()
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| info.payload().downcast_ref::<&str>().copied())
+                .unwrap_or("");
+            if !msg.starts_with("injected") && msg != "init failed" {
+                default(info);
+            }
+        }));
+    });
+}
