@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::footprint::{btree_node_bytes, std_hash_table_bytes};
 use crate::registry::{self, Registration};
+use crate::relaxed::RelaxedU64;
 use crate::{Footprint, Stats};
 
 /// A collection [`Tracked`] can report: its kind, length and the bytes of
@@ -102,8 +103,9 @@ impl<T> Inspect for VecDeque<T> {
 
 /// A std collection under a name in the registry: it dereferences to the
 /// collection, and each access through it publishes the collection's length
-/// and bytes (as they were before the access: a report sees the collection
-/// as of its previous access).
+/// and bytes if they changed (as they were before the access: a report sees
+/// the collection as of its previous access). An access that changed
+/// nothing costs two comparisons.
 ///
 /// This is what `#[unbounded(reason = "..", name = "..")]` makes of a
 /// field: unbounded on purpose, and watched in case the purpose was wrong.
@@ -124,6 +126,9 @@ impl<T> Inspect for VecDeque<T> {
 pub struct Tracked<T: Inspect> {
     inner: T,
     registration: Registration,
+    /// What was last published, so that an access which changed nothing
+    /// (every read, most writes that fit) costs two loads, not a publish.
+    published: (RelaxedU64, RelaxedU64),
 }
 
 impl<T: Inspect> Tracked<T> {
@@ -142,6 +147,7 @@ impl<T: Inspect> Tracked<T> {
         let tracked = Tracked {
             inner,
             registration,
+            published: (RelaxedU64::new(u64::MAX), RelaxedU64::new(u64::MAX)),
         };
         tracked.publish();
         tracked
@@ -171,12 +177,20 @@ impl<T: Inspect> Tracked<T> {
         self.inner
     }
 
+    /// Publishes length and bytes if they changed since the last time.
     #[inline]
     fn publish(&self) {
+        let (len, bytes) = (self.inner.inspect_len(), self.inner.inspect_bytes());
+        let (last_len, last_bytes) = &self.published;
+        if last_len.get() == len as u64 && last_bytes.get() == bytes as u64 {
+            return;
+        }
+        last_len.set(len as u64);
+        last_bytes.set(bytes as u64);
         self.registration.publish(|| Stats {
-            len: self.inner.inspect_len(),
+            len,
             capacity: usize::MAX,
-            bytes: self.inner.inspect_bytes(),
+            bytes,
             ..Stats::default()
         });
     }
