@@ -708,6 +708,27 @@ where
         result
     }
 
+    /// For the calls that touch every shard (`clear`, `retain`,
+    /// `purge_expired`): runs `f` on each shard under its lock, leaving the
+    /// evictions held in the shards, then hands them all to the listener.
+    /// So a listener that panics cannot stop the call halfway, and if `f`
+    /// panics (user `Hash` or `keep` code), what earlier shards removed
+    /// stays held and is delivered at those shards' next write instead of
+    /// being dropped unreported.
+    fn every_shard(&self, mut f: impl FnMut(&mut Shard<K, V, S>)) {
+        for shard in self.shards.iter() {
+            f(&mut shard.write());
+        }
+        let evicted: Vec<Held<K, V>> = self
+            .shards
+            .iter()
+            .map(|shard| shard.write().map.take_evictions())
+            .collect();
+        for e in evicted {
+            self.deliver(e);
+        }
+    }
+
     #[inline]
     fn deliver(&self, evicted: Held<K, V>) {
         if matches!(evicted, Held::None) {
@@ -862,20 +883,7 @@ where
     /// assert!(m.is_empty());
     /// ```
     pub fn clear(&self) {
-        // Every shard is emptied before the listener hears of any of it, so
-        // a listener that panics cannot leave shards uncleared.
-        let evicted: Vec<Held<K, V>> = self
-            .shards
-            .iter()
-            .map(|shard| {
-                let mut shard = shard.write();
-                shard.map.clear();
-                shard.map.take_evictions()
-            })
-            .collect();
-        for e in evicted {
-            self.deliver(e);
-        }
+        self.every_shard(|shard| shard.map.clear());
     }
 
     /// Removes every expired entry (cause `Expired`), returning how many.
@@ -895,24 +903,8 @@ where
     /// assert_eq!(m.purge_expired(), 1);
     /// ```
     pub fn purge_expired(&self) -> usize {
-        // Every shard is purged before any listener call, and the evictions
-        // stay held in their shards until then: purging hashes keys (user
-        // code), and if that panics, what earlier shards purged must still
-        // reach the listener (at those shards' next write) rather than be
-        // dropped unreported with a collected batch.
-        let purged = self
-            .shards
-            .iter()
-            .map(|shard| shard.write().map.purge_expired())
-            .sum();
-        let evicted: Vec<Held<K, V>> = self
-            .shards
-            .iter()
-            .map(|shard| shard.write().map.take_evictions())
-            .collect();
-        for e in evicted {
-            self.deliver(e);
-        }
+        let mut purged = 0;
+        self.every_shard(|shard| purged += shard.map.purge_expired());
         purged
     }
 }
@@ -944,8 +936,9 @@ where
 
     /// Keeps the entries for which `keep` returns true. `keep` runs on a
     /// snapshot of each shard with no lock held; the rejected keys are then
-    /// removed (cause `Explicit`), so a value written to a rejected key in
-    /// between is removed too. *O*(`len`).
+    /// removed (cause `Explicit`) from every shard before the listener
+    /// hears of any, so a value written to a rejected key in between is
+    /// removed too. *O*(`len`).
     ///
     /// # Examples
     ///
@@ -958,29 +951,36 @@ where
     /// assert_eq!(m.len(), 3);
     /// ```
     pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
-        for shard in self.shards.iter() {
-            let entries: Vec<(K, V)> = {
-                let shard = shard.read();
-                shard
-                    .map
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
+        // `keep` runs on each shard's snapshot with no lock held; then every
+        // shard drops its rejected keys, and the listener hears of them all.
+        let doomed: Vec<Vec<K>> = self
+            .shards
+            .iter()
+            .map(|shard| {
+                let entries: Vec<(K, V)> = {
+                    let shard = shard.read();
+                    shard
+                        .map
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect()
+                };
+                entries
+                    .into_iter()
+                    .filter(|(k, v)| !keep(k, v))
+                    .map(|(k, _)| k)
                     .collect()
-            };
-            let doomed: Vec<K> = entries
-                .into_iter()
-                .filter(|(k, v)| !keep(k, v))
-                .map(|(k, _)| k)
-                .collect();
-            if doomed.is_empty() {
-                continue;
-            }
-            self.locked(shard, |s| {
-                for k in &doomed {
-                    s.map.discard(k);
-                }
-            });
+            })
+            .collect();
+        if doomed.iter().all(Vec::is_empty) {
+            return;
         }
+        let mut doomed = doomed.into_iter();
+        self.every_shard(|shard| {
+            for k in doomed.next().unwrap_or_default() {
+                shard.map.discard(&k);
+            }
+        });
     }
 
     /// The value of `key`, inserting `make()` first if it is absent; either
