@@ -1,0 +1,57 @@
+//! The shard's read log: hits recorded under a shared lock, applied by the
+//! next writer.
+
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering::Relaxed};
+
+/// Slots of a [`ReadLog`]: enough for the reads between two writes of a
+/// mixed workload; past it, reads go unrecorded until the next write.
+const READ_LOG: usize = 32;
+
+/// Hits recorded by readers under a shard's read lock, for the next writer
+/// to apply to the recency list (Caffeine's read buffer, in miniature).
+/// Lossy on purpose: once full, reads until the next write are not
+/// recorded, so under read-heavy load the recency order is approximate.
+/// A writer drains it before it changes anything, so every recorded slot
+/// still names the entry that was read.
+pub(super) struct ReadLog {
+    len: AtomicUsize,
+    slots: [AtomicU32; READ_LOG],
+}
+
+impl Default for ReadLog {
+    fn default() -> Self {
+        ReadLog {
+            len: AtomicUsize::new(0),
+            slots: core::array::from_fn(|_| AtomicU32::new(0)),
+        }
+    }
+}
+
+impl ReadLog {
+    /// Records a hit on slot `i`; a load and nothing else once full.
+    #[inline]
+    pub(super) fn record(&self, i: u32) {
+        if self.len.load(Relaxed) >= READ_LOG {
+            return;
+        }
+        let at = self.len.fetch_add(1, Relaxed);
+        if let Some(slot) = self.slots.get(at) {
+            slot.store(i, Relaxed);
+        }
+    }
+
+    /// Hands every recorded slot, oldest first, to `apply`, and empties the
+    /// log. Called under the write lock: no reader is recording meanwhile,
+    /// and the lock made their stores visible.
+    #[inline]
+    pub(super) fn drain(&self, mut apply: impl FnMut(u32)) {
+        let n = self.len.load(Relaxed).min(READ_LOG);
+        if n == 0 {
+            return;
+        }
+        for slot in &self.slots[..n] {
+            apply(slot.load(Relaxed));
+        }
+        self.len.store(0, Relaxed);
+    }
+}
