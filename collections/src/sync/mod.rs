@@ -32,6 +32,7 @@ type Engine<K, V, S> = bounded::BoundedMap<K, V, S, bounded::Shared>;
 
 mod builder;
 mod flight;
+mod load;
 mod read_log;
 
 pub use builder::Builder;

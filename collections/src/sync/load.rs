@@ -1,0 +1,238 @@
+//! The loading calls: `get_or_insert_with`, its fallible twin, and their
+//! async pair, all single-flight on the same per-key [`Flight`]s, so a
+//! blocking caller and an async caller may wait on each other.
+
+use core::convert::Infallible;
+use core::future::Future;
+use core::hash::{BuildHasher, Hash};
+use std::sync::Arc;
+
+use super::flight::{Flight, FlightId, InFlight, Landing, Leading, Wait};
+use super::BoundedMap;
+
+/// What a caller that missed is to do.
+enum Role<V> {
+    /// The value was there after all (written while the read lock was let go).
+    Hit(V),
+    /// Run the loader: this caller leads the key's flight.
+    Lead(FlightId),
+    /// Another run is loading the key: wait for it.
+    Wait(Arc<Flight<V>>),
+    /// This thread is inside the key's own loader.
+    Reentrant,
+}
+
+impl<K, V, S> BoundedMap<K, V, S>
+where
+    K: Hash + Eq + Clone,
+    V: Clone,
+    S: BuildHasher,
+{
+    /// A hit under the read lock, the common case of every loading call (not
+    /// with a TTI: see `exclusive_reads`); a miss is counted by
+    /// [`claim`](Self::claim), which looks again under the write lock.
+    #[inline]
+    fn loaded(&self, key: &K) -> Option<V> {
+        if self.exclusive_reads {
+            return None;
+        }
+        self.read_with(key, false, V::clone)
+    }
+
+    /// Under the key's write lock: its value, or the flight to lead or to
+    /// wait on.
+    fn claim(&self, key: &K) -> Role<V> {
+        let mut shard = self.shard_of(key).write();
+        if let Some(v) = shard.map.get(key) {
+            return Role::Hit(v.clone());
+        }
+        match shard.flights.get_mut(key) {
+            Some(in_flight) if in_flight.id.is_running_here() => Role::Reentrant,
+            Some(in_flight) => Role::Wait(in_flight.join()),
+            None => {
+                let id = FlightId::next();
+                shard.flights.insert(key.clone(), InFlight::new(id));
+                Role::Lead(id)
+            }
+        }
+    }
+
+    /// The value of `key`, inserting `make()` first if it is absent; either
+    /// way a use. Single-flight: when several callers ask for the same
+    /// absent key at once, one runs `make` (with no lock held) and the
+    /// others wait for its value, threads here and async tasks in
+    /// [`get_or_insert_async`](Self::get_or_insert_async) alike. If `make`
+    /// panics, the waiters wake and one of them runs its own.
+    ///
+    /// This blocks the thread while another caller loads the key: in async
+    /// code use [`get_or_insert_async`](Self::get_or_insert_async), which
+    /// waits without blocking.
+    ///
+    /// *O*(1) for a hit, plus `make` for a miss.
+    ///
+    /// # Panics
+    ///
+    /// If `make` panics (after waking the waiters), and if `make` itself
+    /// asks this map for the same key: that would wait for itself forever,
+    /// so it panics instead, saying so. Asking for other keys is fine.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::sync::BoundedMap::new(10);
+    /// assert_eq!(m.get_or_insert_with(1, || "computed"), "computed");
+    /// assert_eq!(m.get_or_insert_with(1, || unreachable!()), "computed");
+    /// ```
+    pub fn get_or_insert_with(&self, key: K, make: impl FnOnce() -> V) -> V {
+        match self.try_get_or_insert_with(key, || Ok::<V, Infallible>(make())) {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`get_or_insert_with`](Self::get_or_insert_with) with a fallible
+    /// `make`: an error is returned to this caller, stores nothing, and
+    /// lets a waiting caller try its own `make`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: leakless::sync::BoundedMap<u8, u8> = leakless::sync::BoundedMap::new(10);
+    /// assert_eq!(m.try_get_or_insert_with(1, || Err("offline")), Err("offline"));
+    /// assert_eq!(m.try_get_or_insert_with(1, || Ok::<_, &str>(7)), Ok(7));
+    /// ```
+    pub fn try_get_or_insert_with<E>(
+        &self,
+        key: K,
+        make: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
+        if let Some(v) = self.loaded(&key) {
+            return Ok(v);
+        }
+        let mut make = Some(make);
+        loop {
+            match self.claim(&key) {
+                Role::Hit(v) => return Ok(v),
+                Role::Reentrant => reentrant(),
+                Role::Wait(flight) => {
+                    if let Some(v) = flight.wait() {
+                        return Ok(v);
+                    }
+                }
+                Role::Lead(id) => {
+                    let landing = Landing::new(self, &key, id);
+                    let Some(make) = make.take() else {
+                        unreachable!("a caller leads at most once: it returns either way")
+                    };
+                    let value = id.enter(make)?;
+                    return Ok(landing.finish(value));
+                }
+            }
+        }
+    }
+
+    /// The value of `key`, awaiting `load` first if it is absent; either
+    /// way a use. The async form of
+    /// [`get_or_insert_with`](Self::get_or_insert_with), on the same flights:
+    /// when several callers ask for the same absent key, one awaits its
+    /// `load` and the others wait for its value without blocking their
+    /// thread (their `Waker` is registered on the flight), whether the
+    /// leader is a task or a thread.
+    ///
+    /// Runtime-agnostic: no executor is involved, and no lock is held
+    /// across an `.await`. The future is `Send` when the key, the value and
+    /// `load` are, so it can be spawned on a multi-thread runtime.
+    ///
+    /// Cancellation-safe: if the leading future is dropped before `load`
+    /// finishes (a timeout, a `select!`, a client that went away) or `load`
+    /// panics, the waiters wake and one of them leads with its own `load`.
+    /// A `load` that is never polled costs nothing.
+    ///
+    /// *O*(1) for a hit, plus `load` for a miss.
+    ///
+    /// # Panics
+    ///
+    /// If `load` panics, and if `load` itself awaits this map for the same
+    /// key (it would wait for itself forever): a panic saying so. Awaiting
+    /// other keys is fine, so recursive memoisation works.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// let users = leakless::sync::BoundedMap::new(1_000);
+    /// let name = users.get_or_insert_async(7, async { format!("user {}", 7) }).await;
+    /// assert_eq!(name, "user 7");
+    /// // Present now: `load` is not polled.
+    /// let again = users.get_or_insert_async(7, async { unreachable!() }).await;
+    /// assert_eq!(again, "user 7");
+    /// # });
+    /// ```
+    pub async fn get_or_insert_async<F>(&self, key: K, load: F) -> V
+    where
+        F: Future<Output = V>,
+    {
+        let load = async { Ok::<V, Infallible>(load.await) };
+        match self.try_get_or_insert_async(key, load).await {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`get_or_insert_async`](Self::get_or_insert_async) with a fallible
+    /// `load`: an error is returned to this caller, stores nothing, and lets
+    /// a waiting caller try its own `load`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// let m: leakless::sync::BoundedMap<u8, u8> = leakless::sync::BoundedMap::new(10);
+    /// let down = m.try_get_or_insert_async(1, async { Err("offline") }).await;
+    /// assert_eq!(down, Err("offline"));
+    /// assert!(m.is_empty()); // nothing stored
+    /// let up = m.try_get_or_insert_async(1, async { Ok::<_, &str>(7) }).await;
+    /// assert_eq!(up, Ok(7));
+    /// # });
+    /// ```
+    pub async fn try_get_or_insert_async<F, E>(&self, key: K, load: F) -> Result<V, E>
+    where
+        F: Future<Output = Result<V, E>>,
+    {
+        if let Some(v) = self.loaded(&key) {
+            return Ok(v);
+        }
+        let mut load = Some(load);
+        loop {
+            match self.claim(&key) {
+                Role::Hit(v) => return Ok(v),
+                Role::Reentrant => reentrant(),
+                Role::Wait(flight) => {
+                    if let Some(v) = Wait::new(flight).await {
+                        return Ok(v);
+                    }
+                }
+                Role::Lead(id) => {
+                    let landing = Landing::new(self, &key, id);
+                    let Some(load) = load.take() else {
+                        unreachable!("a caller leads at most once: it returns either way")
+                    };
+                    let load = core::pin::pin!(load);
+                    let value = Leading { id, load }.await?;
+                    return Ok(landing.finish(value));
+                }
+            }
+        }
+    }
+}
+
+#[cold]
+fn reentrant() -> ! {
+    panic!(
+        "leakless::sync::BoundedMap: a loader asked the same map for its own key (from inside \
+         get_or_insert_with or get_or_insert_async for that key); it would wait for itself \
+         forever. Load the value without the map, or ask for a different key"
+    )
+}
