@@ -10,16 +10,27 @@ use std::sync::Arc;
 use super::flight::{Flight, FlightId, InFlight, Landing, Leading, Wait};
 use super::BoundedMap;
 
-/// What a caller that missed is to do.
+/// What a loading caller is to do.
 enum Role<V> {
-    /// The value was there after all (written while the read lock was let go).
+    /// Return this value: present and fresh, or stale while another caller
+    /// refreshes it.
     Hit(V),
     /// Run the loader: this caller leads the key's flight.
     Lead(FlightId),
+    /// The entry is stale and this caller reloads it; the old value is
+    /// returned if the reload fails.
+    Refresh(FlightId, V),
     /// Another run is loading the key: wait for it.
     Wait(Arc<Flight<V>>),
     /// This thread is inside the key's own loader.
     Reentrant,
+}
+
+/// What the read-locked fast path found.
+enum Found<V> {
+    Fresh(V),
+    Stale(V),
+    Missing,
 }
 
 impl<K, V, S> BoundedMap<K, V, S>
@@ -29,31 +40,76 @@ where
     S: BuildHasher,
 {
     /// A hit under the read lock, the common case of every loading call (not
-    /// with a TTI: see `exclusive_reads`); a miss is counted by
+    /// with a TTI: see `exclusive_reads`). A miss is counted by
     /// [`claim`](Self::claim), which looks again under the write lock.
     #[inline]
-    fn loaded(&self, key: &K) -> Option<V> {
+    fn loaded(&self, key: &K) -> Found<V> {
         if self.exclusive_reads {
-            return None;
+            return Found::Missing;
         }
-        self.read_with(key, false, V::clone)
+        let cell = self.shard_of(key);
+        let shard = cell.read();
+        let Some(i) = shard.map.find_shared(key, false) else {
+            return Found::Missing;
+        };
+        if shard.map.uses_move_entries() {
+            cell.reads.record(i);
+        }
+        let v = shard.map.value_at(i).clone();
+        if shard.map.is_stale(i) {
+            Found::Stale(v)
+        } else {
+            Found::Fresh(v)
+        }
+    }
+
+    /// The role for a caller that found `key` stale under the read lock
+    /// (and holds its old value): reload it, unless another caller is
+    /// already loading it or it was rewritten meanwhile.
+    fn claim_refresh(&self, key: &K, old: V) -> Role<V> {
+        let mut shard = self.shard_of(key).write();
+        if shard.map.staleness(key) != Some(true) || shard.flights.contains_key(key) {
+            return Role::Hit(old);
+        }
+        let id = FlightId::next();
+        shard.flights.insert(key.clone(), InFlight::new(id));
+        Role::Refresh(id, old)
     }
 
     /// Under the key's write lock: its value, or the flight to lead or to
-    /// wait on.
+    /// wait on, or a refresh to run.
     fn claim(&self, key: &K) -> Role<V> {
         let mut shard = self.shard_of(key).write();
-        if let Some(v) = shard.map.get(key) {
-            return Role::Hit(v.clone());
-        }
-        match shard.flights.get_mut(key) {
-            Some(in_flight) if in_flight.id.is_running_here() => Role::Reentrant,
-            Some(in_flight) => Role::Wait(in_flight.join()),
-            None => {
+        let present = shard
+            .map
+            .get_aging(key)
+            .map(|(v, stale)| (v.clone(), stale));
+        let in_flight = shard.flights.get_mut(key);
+        match (present, in_flight) {
+            // Stale while another caller reloads it (or this thread's own
+            // loader asks for it): served as it is.
+            (Some((v, false)), _) | (Some((v, true)), Some(_)) => Role::Hit(v),
+            (None, Some(in_flight)) if in_flight.id.is_running_here() => Role::Reentrant,
+            (None, Some(in_flight)) => Role::Wait(in_flight.join()),
+            (present, None) => {
                 let id = FlightId::next();
                 shard.flights.insert(key.clone(), InFlight::new(id));
-                Role::Lead(id)
+                match present {
+                    Some((old, _)) => Role::Refresh(id, old),
+                    None => Role::Lead(id),
+                }
             }
+        }
+    }
+
+    /// The role of a loading caller: the fast path first, then the shard's
+    /// write lock.
+    #[inline]
+    fn role(&self, key: &K) -> Role<V> {
+        match self.loaded(key) {
+            Found::Fresh(v) => Role::Hit(v),
+            Found::Stale(old) => self.claim_refresh(key, old),
+            Found::Missing => self.claim(key),
         }
     }
 
@@ -106,12 +162,10 @@ where
         key: K,
         make: impl FnOnce() -> Result<V, E>,
     ) -> Result<V, E> {
-        if let Some(v) = self.loaded(&key) {
-            return Ok(v);
-        }
         let mut make = Some(make);
+        let mut role = self.role(&key);
         loop {
-            match self.claim(&key) {
+            match role {
                 Role::Hit(v) => return Ok(v),
                 Role::Reentrant => reentrant(),
                 Role::Wait(flight) => {
@@ -119,15 +173,20 @@ where
                         return Ok(v);
                     }
                 }
-                Role::Lead(id) => {
+                Role::Lead(id) | Role::Refresh(id, _) => {
                     let landing = Landing::new(self, &key, id);
                     let Some(make) = make.take() else {
                         unreachable!("a caller leads at most once: it returns either way")
                     };
-                    let value = id.enter(make)?;
-                    return Ok(landing.finish(value));
+                    return match (id.enter(make), role) {
+                        (Ok(value), _) => Ok(landing.finish(value)),
+                        // A failed refresh keeps the old value, for everyone.
+                        (Err(_), Role::Refresh(_, old)) => Ok(old),
+                        (Err(e), _) => Err(e),
+                    };
                 }
             }
+            role = self.claim(&key);
         }
     }
 
@@ -201,12 +260,10 @@ where
     where
         F: Future<Output = Result<V, E>>,
     {
-        if let Some(v) = self.loaded(&key) {
-            return Ok(v);
-        }
         let mut load = Some(load);
+        let mut role = self.role(&key);
         loop {
-            match self.claim(&key) {
+            match role {
                 Role::Hit(v) => return Ok(v),
                 Role::Reentrant => reentrant(),
                 Role::Wait(flight) => {
@@ -214,16 +271,20 @@ where
                         return Ok(v);
                     }
                 }
-                Role::Lead(id) => {
+                Role::Lead(id) | Role::Refresh(id, _) => {
                     let landing = Landing::new(self, &key, id);
                     let Some(load) = load.take() else {
                         unreachable!("a caller leads at most once: it returns either way")
                     };
                     let load = core::pin::pin!(load);
-                    let value = Leading { id, load }.await?;
-                    return Ok(landing.finish(value));
+                    return match (Leading { id, load }.await, role) {
+                        (Ok(value), _) => Ok(landing.finish(value)),
+                        (Err(_), Role::Refresh(_, old)) => Ok(old),
+                        (Err(e), _) => Err(e),
+                    };
                 }
             }
+            role = self.claim(&key);
         }
     }
 }
@@ -231,8 +292,8 @@ where
 #[cold]
 fn reentrant() -> ! {
     panic!(
-        "leakless::sync::BoundedMap: a loader asked the same map for its own key (from inside \
-         get_or_insert_with or get_or_insert_async for that key); it would wait for itself \
-         forever. Load the value without the map, or ask for a different key"
+        "leakless::sync::BoundedMap: get_or_insert_with or get_or_insert_async was called for \
+         a key from inside its own initializer (the loader of that same key), which would wait \
+         for itself forever; load the value without the map, or ask for a different key"
     )
 }
