@@ -51,3 +51,9 @@ pub mod __private {
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// The examples of `docs/design.md`, compiled and run as doc tests (the
+/// other pages under `docs/` hold no Rust code).
+#[cfg(doctest)]
+#[doc = include_str!("../docs/design.md")]
+struct DesignDoctests;
