@@ -8,11 +8,10 @@ mod common;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, OnceLock};
-
-use common::{DropCounted, Ledger};
 use std::thread;
 use std::time::Duration;
 
+use common::{DropCounted, Ledger};
 use leakless::sync::BoundedMap;
 use leakless::{EvictionCause, ManualClock, Policy};
 

@@ -700,18 +700,31 @@ pub struct Unsync {
     ledger: Arc<Ledger>,
 }
 
+/// The clock (when asked for) and the TTL of a config on either map's
+/// builder: two builder types with the same methods.
+macro_rules! with_time {
+    ($builder:expr, $config:expr, $clock:expr) => {{
+        let mut b = $builder;
+        if $config.clock {
+            b = b.clock($clock.clone());
+        }
+        if let Some(ms) = $config.ttl_ms {
+            b = b.ttl(Duration::from_millis(ms));
+        }
+        b
+    }};
+}
+
 fn unsync_map(config: &Config, clock: &ManualClock, log: &Log) -> BoundedMap<u8, Value> {
     let sink = Arc::clone(log);
-    let mut b = BoundedMap::<u8, Value>::builder()
-        .capacity(config.capacity)
-        .policy(config.policy)
-        .on_evict(move |k, v: Value, c| sink.lock().unwrap().push((k, v.value, c)));
-    if config.clock {
-        b = b.clock(clock.clone());
-    }
-    if let Some(ms) = config.ttl_ms {
-        b = b.ttl(Duration::from_millis(ms));
-    }
+    let mut b = with_time!(
+        BoundedMap::<u8, Value>::builder()
+            .capacity(config.capacity)
+            .policy(config.policy)
+            .on_evict(move |k, v: Value, c| sink.lock().unwrap().push((k, v.value, c))),
+        config,
+        clock
+    );
     if let Some(ms) = config.tti_ms {
         b = b.tti(Duration::from_millis(ms));
     }
@@ -888,17 +901,15 @@ pub struct Sync {
 
 impl Subject for Sync {
     fn build(config: &Config, clock: &ManualClock, log: Log, ledger: Arc<Ledger>) -> Self {
-        let mut b = leakless::sync::BoundedMap::<u8, Value>::builder()
-            .capacity(config.capacity)
-            .shards(config.shards)
-            .policy(config.policy)
-            .on_evict(move |k, v: Value, c| log.lock().unwrap().push((k, v.value, c)));
-        if config.clock {
-            b = b.clock(clock.clone());
-        }
-        if let Some(ms) = config.ttl_ms {
-            b = b.ttl(Duration::from_millis(ms));
-        }
+        let b = with_time!(
+            leakless::sync::BoundedMap::<u8, Value>::builder()
+                .capacity(config.capacity)
+                .shards(config.shards)
+                .policy(config.policy)
+                .on_evict(move |k, v: Value, c| log.lock().unwrap().push((k, v.value, c))),
+            config,
+            clock
+        );
         assert!(
             config.max_weight.is_none() && config.tti_ms.is_none(),
             "not driven here"

@@ -61,6 +61,16 @@ impl<'a> Input<'a> {
             v: *serial << 16 | raw,
         }
     }
+
+    /// The rest of the input as map steps, each decoded by `decode`.
+    fn ops(mut self, decode: impl Fn(Step) -> Op) -> Vec<Op> {
+        let mut serial = 0u32;
+        let mut ops = Vec::new();
+        while !self.done() {
+            ops.push(decode(self.step(&mut serial)));
+        }
+        ops
+    }
 }
 
 /// What [`Input::step`] read.
@@ -118,24 +128,19 @@ pub fn bounded_map(data: &[u8]) {
         .timed(ttl_ms, None)
         .learned();
     config.policy = policy;
-    let mut ops = Vec::new();
-    let mut serial = 0u32;
-    while !input.done() {
-        let Step { op, k, raw, v } = input.step(&mut serial);
-        ops.push(match op % 14 {
-            0..=3 => Op::Insert(k, v),
-            4 | 5 => Op::Get(k),
-            6 => Op::Remove(k),
-            7 => Op::GetOrInsertWith(k, v),
-            8 => Op::InsertWithTtl(k, v, u64::from(raw % 40)),
-            9 => Op::Advance(u64::from(raw % 64)),
-            // Back in time (the runner stops at the start).
-            10 => Op::Rewind(u64::from(raw % 16)),
-            11 => Op::Retain(k % 4 + 2),
-            12 => Op::SetCapacity(usize::from(k % 17)),
-            _ => Op::PopLru,
-        });
-    }
+    let ops = input.ops(|Step { op, k, raw, v }| match op % 14 {
+        0..=3 => Op::Insert(k, v),
+        4 | 5 => Op::Get(k),
+        6 => Op::Remove(k),
+        7 => Op::GetOrInsertWith(k, v),
+        8 => Op::InsertWithTtl(k, v, u64::from(raw % 40)),
+        9 => Op::Advance(u64::from(raw % 64)),
+        // Back in time (the runner stops at the start).
+        10 => Op::Rewind(u64::from(raw % 16)),
+        11 => Op::Retain(k % 4 + 2),
+        12 => Op::SetCapacity(usize::from(k % 17)),
+        _ => Op::PopLru,
+    });
     model::run::<model::Unsync>(&ops, &config);
 }
 
@@ -154,19 +159,14 @@ pub fn sync_map(data: &[u8]) {
     let mut map_config = Config::lru(capacity).timed(ttl_ms, None).learned();
     map_config.policy = policy;
     map_config.shards = 1 << (config >> 6);
-    let mut ops = Vec::new();
-    let mut serial = 0u32;
-    while !input.done() {
-        let Step { op, k, raw, v } = input.step(&mut serial);
-        ops.push(match op % 8 {
-            0..=2 => Op::Insert(k, v),
-            3 => Op::Get(k),
-            4 => Op::GetWith(k),
-            5 => Op::Remove(k),
-            6 => Op::GetOrInsertWith(k, v),
-            _ => Op::Advance(u64::from(raw % 64)),
-        });
-    }
+    let ops = input.ops(|Step { op, k, raw, v }| match op % 8 {
+        0..=2 => Op::Insert(k, v),
+        3 => Op::Get(k),
+        4 => Op::GetWith(k),
+        5 => Op::Remove(k),
+        6 => Op::GetOrInsertWith(k, v),
+        _ => Op::Advance(u64::from(raw % 64)),
+    });
     model::run::<model::Sync>(&ops, &map_config);
 }
 
