@@ -6,8 +6,9 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
-use syn::{Error, Expr, Lit, LitStr};
+use syn::{Expr, Lit, LitStr};
 
+use crate::ctxt::Ctxt;
 use crate::duration;
 
 /// Every key `#[bounded_map(..)]` takes, in the order the docs list them.
@@ -44,31 +45,24 @@ pub(crate) struct BoundedArgs {
 }
 
 impl BoundedArgs {
-    /// Reads one `key = value`, recording what is wrong in `errors` and
+    /// Reads one `key = value`, recording what is wrong in `cx` and
     /// consuming the value either way, so that one bad key does not hide the
     /// mistakes after it.
-    pub(crate) fn parse_key(
-        &mut self,
-        meta: &ParseNestedMeta<'_>,
-        errors: &mut Vec<Error>,
-    ) -> syn::Result<()> {
+    pub(crate) fn parse_key(&mut self, meta: &ParseNestedMeta<'_>, cx: &Ctxt) -> syn::Result<()> {
         let key = meta.path.to_token_stream().to_string().replace(' ', "");
         let known = KEYS.contains(&key.as_str());
         let duplicate = known && self.seen.contains(&key);
         if !known {
             self.unknown = true;
-            errors.push(Error::new_spanned(&meta.path, unknown_key(&key)));
+            cx.error_spanned_by(&meta.path, unknown_key(&key));
         } else if duplicate {
-            errors.push(Error::new_spanned(
-                &meta.path,
-                format!("`{key}` is given twice: keep one"),
-            ));
+            cx.error_spanned_by(&meta.path, format!("`{key}` is given twice: keep one"));
         } else {
             self.seen.push(key.clone());
         }
         if !meta.input.peek(syn::Token![=]) {
             if known {
-                errors.push(meta.error(format!("`{key}` needs a value: `{}`", example(&key))));
+                cx.syn_error(meta.error(format!("`{key}` needs a value: `{}`", example(&key))));
             }
             if meta.input.peek(syn::token::Paren) {
                 let _ignored: TokenStream = meta.input.parse::<proc_macro2::Group>()?.stream();
@@ -85,7 +79,7 @@ impl BoundedArgs {
                     &value,
                     "capacity",
                     "admits nothing (every insert would be evicted at once)",
-                    errors,
+                    cx,
                 );
                 self.capacity = Some(value);
             }
@@ -94,31 +88,30 @@ impl BoundedArgs {
                     &value,
                     "max_weight",
                     "admits nothing (every value would be refused)",
-                    errors,
+                    cx,
                 );
                 self.max_weight = Some(value);
             }
             "weigher" => self.weigher = Some(value),
             "on_evict" => self.on_evict = Some(value),
-            "ttl" => self.ttl = parse_duration(&value, "ttl", errors),
-            "tti" => self.tti = parse_duration(&value, "tti", errors),
+            "ttl" => self.ttl = parse_duration(&value, "ttl", cx),
+            "tti" => self.tti = parse_duration(&value, "tti", cx),
             "name" => match value {
                 Expr::Lit(syn::ExprLit {
                     lit: Lit::Str(s), ..
                 }) => self.name = Some(s),
-                other => errors.push(Error::new_spanned(
-                    other,
-                    "`name` is a string literal: `name = \"sessions\"`",
-                )),
+                other => {
+                    cx.error_spanned_by(other, "`name` is a string literal: `name = \"sessions\"`")
+                }
             },
-            "policy" => self.policy = parse_policy(&value, errors),
+            "policy" => self.policy = parse_policy(&value, cx),
             _ => unreachable!("every key in KEYS is matched"),
         }
         Ok(())
     }
 
     /// Checks what only the whole list can tell: that it bounds the map.
-    pub(crate) fn check_bounded(&self, at: impl ToTokens, errors: &mut Vec<Error>) {
+    pub(crate) fn check_bounded(&self, at: impl ToTokens, cx: &Ctxt) {
         if self.unknown {
             return;
         }
@@ -126,10 +119,10 @@ impl BoundedArgs {
             .iter()
             .any(|k| self.seen.iter().any(|s| s == k));
         if !bounded {
-            errors.push(Error::new_spanned(
+            cx.error_spanned_by(
                 at,
                 "`#[bounded_map]` needs a bound, or the map could still grow forever: add `capacity = ..`, `max_weight = ..`, `ttl = \"..\"` or `tti = \"..\"`",
-            ));
+            );
         }
     }
 
@@ -172,45 +165,39 @@ impl BoundedArgs {
 
 /// A literal 0 where a positive number is needed is an error on the literal;
 /// other expressions (constants, arithmetic) are the compiler's to check.
-fn check_positive(value: &Expr, key: &str, why: &str, errors: &mut Vec<Error>) {
+fn check_positive(value: &Expr, key: &str, why: &str, cx: &Ctxt) {
     if let Expr::Lit(syn::ExprLit {
         lit: Lit::Int(int), ..
     }) = value
     {
         match int.base10_parse::<u64>() {
-            Ok(0) => errors.push(Error::new(
-                int.span(),
-                format!("{key} 0 {why}: give a positive {key}"),
-            )),
+            Ok(0) => cx.error_at(int.span(), format!("{key} 0 {why}: give a positive {key}")),
             Ok(_) => {}
-            Err(_) => errors.push(Error::new(
-                int.span(),
-                format!("{key} `{int}` does not fit in 64 bits"),
-            )),
+            Err(_) => cx.error_at(int.span(), format!("{key} `{int}` does not fit in 64 bits")),
         }
     }
 }
 
 /// A duration literal (`"30s"`) in milliseconds, or an error on it.
-fn parse_duration(value: &Expr, key: &str, errors: &mut Vec<Error>) -> Option<(u64, Span)> {
+fn parse_duration(value: &Expr, key: &str, cx: &Ctxt) -> Option<(u64, Span)> {
     match value {
         Expr::Lit(syn::ExprLit {
             lit: Lit::Str(s), ..
         }) => match duration::parse_millis(&s.value()) {
             Ok(ms) => Some((ms, s.span())),
             Err(why) => {
-                errors.push(Error::new(s.span(), why));
+                cx.error_at(s.span(), why);
                 None
             }
         },
         other => {
-            errors.push(Error::new_spanned(
+            cx.error_spanned_by(
                 other,
                 format!(
                     "`{key}` is a duration in a string with its unit, e.g. `{key} = \"30s\"` (units: {})",
                     duration::UNITS
                 ),
-            ));
+            );
             None
         }
     }
@@ -218,7 +205,7 @@ fn parse_duration(value: &Expr, key: &str, errors: &mut Vec<Error>) -> Option<(u
 
 /// A policy literal (`"tinylfu"`) as the `Policy` variant it names, or an
 /// error on it.
-fn parse_policy(value: &Expr, errors: &mut Vec<Error>) -> Option<(&'static str, Span)> {
+fn parse_policy(value: &Expr, cx: &Ctxt) -> Option<(&'static str, Span)> {
     let choices = POLICIES
         .map(|(p, _)| format!("`policy = \"{p}\"`"))
         .join(" or ");
@@ -229,15 +216,12 @@ fn parse_policy(value: &Expr, errors: &mut Vec<Error>) -> Option<(&'static str, 
         if let Some(&(_, variant)) = POLICIES.iter().find(|(p, _)| *p == s.value()) {
             return Some((variant, s.span()));
         }
-        errors.push(Error::new(
+        cx.error_at(
             s.span(),
             format!("unknown policy \"{}\": write {choices}", s.value()),
-        ));
+        );
     } else {
-        errors.push(Error::new_spanned(
-            value,
-            format!("`policy` is a string literal: {choices}"),
-        ));
+        cx.error_spanned_by(value, format!("`policy` is a string literal: {choices}"));
     }
     None
 }

@@ -5,6 +5,9 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Error, Fields, ItemStruct};
 
+use crate::ctxt::Ctxt;
+use crate::leak_safe::with_errors;
+
 /// Parses and checks the item, then expands it; on misuse, the errors and
 /// the item as written.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -15,43 +18,37 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 item.span(),
                 "`#[handle]` goes on a unit struct: `#[handle] pub struct NodeId;`",
             );
-            return with_item(vec![err], item);
+            return with_errors(err, item);
         }
     };
-    let errors = validate(&args, &parsed);
-    if !errors.is_empty() {
-        return with_item(errors, item);
+    let cx = Ctxt::new();
+    validate(&cx, &args, &parsed);
+    if let Err(errors) = cx.check() {
+        return with_errors(errors, item);
     }
     generate(&parsed)
 }
 
 /// Every mistake at once, each on the token at fault.
-fn validate(args: &TokenStream, item: &ItemStruct) -> Vec<Error> {
-    let mut errors = Vec::new();
+fn validate(cx: &Ctxt, args: &TokenStream, item: &ItemStruct) {
     if !args.is_empty() {
-        errors.push(Error::new(
+        cx.error_at(
             args.span(),
             "`#[handle]` takes no arguments: write `#[handle]`",
-        ));
+        );
     }
     if !item.generics.params.is_empty() {
-        errors.push(Error::new(
+        cx.error_at(
             item.generics.span(),
             "a handle type cannot be generic: declare one handle type per arena, e.g. `#[handle] struct NodeId;`",
-        ));
+        );
     }
     if !matches!(item.fields, Fields::Unit) {
-        errors.push(Error::new(
+        cx.error_at(
             item.fields.span(),
             "`#[handle]` needs a unit struct (`struct NodeId;`): it adds the index and version field itself",
-        ));
+        );
     }
-    errors
-}
-
-fn with_item(errors: Vec<Error>, item: TokenStream) -> TokenStream {
-    let errors = errors.into_iter().map(Error::into_compile_error);
-    quote! { #(#errors)* #item }
 }
 
 fn generate(item: &ItemStruct) -> TokenStream {

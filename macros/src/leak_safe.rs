@@ -16,6 +16,7 @@ use syn::{
 };
 
 use crate::config::BoundedArgs;
+use crate::ctxt::Ctxt;
 use crate::map_type::{last_segment, map_type, wrapped_map};
 
 /// The field attributes `#[leak_safe]` reads.
@@ -75,21 +76,21 @@ fn annotation_of(attr: &Attribute) -> Option<Annotation> {
 /// Checks every field, then rewrites the annotated ones; on any mistake,
 /// all of them as errors and the struct without the field attributes.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut errors = Vec::new();
+    let cx = Ctxt::new();
     if !args.is_empty() {
-        errors.push(Error::new_spanned(
+        cx.error_spanned_by(
             &args,
             "`#[leak_safe]` takes no arguments: settings go on each map field, e.g. `#[bounded_map(capacity = 10_000)]`",
-        ));
+        );
     }
     let mut item: ItemStruct = match syn::parse2(item.clone()) {
         Ok(s) => s,
         Err(_) => {
-            errors.push(Error::new(
+            cx.error_at(
                 first_token_span(&item),
                 "`#[leak_safe]` goes on a struct: it checks that every map field is bounded, weak, or unbounded on purpose",
-            ));
-            return with_errors(errors, item);
+            );
+            return beside_errors(cx, item);
         }
     };
     let mut plans = Vec::new();
@@ -101,31 +102,28 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         match ours.split_first() {
             None => {
                 if let Some(map) = map_type(&field.ty) {
-                    errors.push(Error::new_spanned(
-                        &field.ty,
-                        unannotated(field, &map.name.to_string()),
-                    ));
+                    cx.error_spanned_by(&field.ty, unannotated(field, &map.name.to_string()));
                 } else if let Some((wrapper, map)) = wrapped_map(&field.ty) {
-                    errors.push(Error::new_spanned(
+                    cx.error_spanned_by(
                         &field.ty,
                         unannotated_wrapped(field, &wrapper.to_string(), &map.name.to_string()),
-                    ));
+                    );
                 }
             }
             Some((attr, rest)) => {
                 for extra in rest {
-                    errors.push(Error::new_spanned(
+                    cx.error_spanned_by(
                         extra,
                         "a field takes one of `#[bounded_map(..)]`, `#[weak_map]` or `#[unbounded(..)]`: keep the one that says what this map is",
-                    ));
+                    );
                 }
-                if let Some(plan) = plan_field(field, attr, &mut errors) {
+                if let Some(plan) = plan_field(field, attr, &cx) {
                     plans.push((index, plan));
                 }
             }
         }
     }
-    if !errors.is_empty() {
+    if let Err(errors) = cx.check() {
         return with_errors(errors, item.into_token_stream());
     }
     let mut configs = TokenStream::new();
@@ -163,25 +161,24 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Checks one annotated field and says what it will become.
-fn plan_field(field: &Field, attr: &Attribute, errors: &mut Vec<Error>) -> Option<Plan> {
-    let before = errors.len();
+fn plan_field(field: &Field, attr: &Attribute, cx: &Ctxt) -> Option<Plan> {
     let plan = match annotation_of(attr)? {
         Annotation::Bounded => {
             let mut args = BoundedArgs::default();
             match &attr.meta {
                 Meta::List(_) => {
-                    if let Err(e) = attr.parse_nested_meta(|meta| args.parse_key(&meta, errors)) {
-                        errors.push(e);
+                    if let Err(e) = attr.parse_nested_meta(|meta| args.parse_key(&meta, cx)) {
+                        cx.syn_error(e);
                     }
                 }
                 Meta::Path(_) => {}
-                Meta::NameValue(nv) => errors.push(Error::new(
+                Meta::NameValue(nv) => cx.error_at(
                     nv.eq_token.span(),
                     "write the settings in parentheses: `#[bounded_map(capacity = 10_000)]`",
-                )),
+                ),
             }
-            args.check_bounded(attr, errors);
-            let (key, value) = bounded_types(&field.ty, errors)?;
+            args.check_bounded(attr, cx);
+            let (key, value) = bounded_types(&field.ty, cx)?;
             let written = attr.meta.to_token_stream().to_string();
             Plan::Bounded {
                 args: Box::new(args),
@@ -191,8 +188,8 @@ fn plan_field(field: &Field, attr: &Attribute, errors: &mut Vec<Error>) -> Optio
             }
         }
         Annotation::Weak => {
-            let name = weak_name(attr, errors);
-            let (key, value) = weak_types(&field.ty, errors)?;
+            let name = weak_name(attr, cx);
+            let (key, value) = weak_types(&field.ty, cx)?;
             Plan::Weak {
                 key,
                 value,
@@ -201,7 +198,7 @@ fn plan_field(field: &Field, attr: &Attribute, errors: &mut Vec<Error>) -> Optio
             }
         }
         Annotation::Unbounded => {
-            let (reason, name) = unbounded_args(attr, errors)?;
+            let (reason, name) = unbounded_args(attr, cx)?;
             Plan::Unbounded {
                 reason,
                 name,
@@ -209,32 +206,32 @@ fn plan_field(field: &Field, attr: &Attribute, errors: &mut Vec<Error>) -> Optio
             }
         }
     };
-    (errors.len() == before).then_some(plan)
+    Some(plan)
 }
 
 /// The key and value of a field `#[bounded_map]` can bound (a set's value
 /// is `()`).
-fn bounded_types(ty: &Type, errors: &mut Vec<Error>) -> Option<(Type, Type)> {
+fn bounded_types(ty: &Type, cx: &Ctxt) -> Option<(Type, Type)> {
     let Some(map) = map_type(ty) else {
-        errors.push(Error::new_spanned(
+        cx.error_spanned_by(
             ty,
             format!(
                 "`#[bounded_map]` goes on a `HashMap<K, V>`, `HashSet<K>`, `BTreeMap<K, V>` or `BTreeSet<K>` field, and `{}` is none of them",
                 written(ty)
             ),
-        ));
+        );
         return None;
     };
     let wanted = if map.is_set() { 1 } else { 2 };
     if map.args.len() > wanted {
-        errors.push(Error::new_spanned(
+        cx.error_spanned_by(
             map.args[wanted],
             "leakless maps hash with their own randomly seeded hasher: drop the hasher parameter",
-        ));
+        );
         return None;
     }
     if map.args.len() < wanted {
-        errors.push(Error::new_spanned(
+        cx.error_spanned_by(
             ty,
             format!(
                 "write the `{}`'s type arguments out (`{}`), so the bounded map knows them",
@@ -245,7 +242,7 @@ fn bounded_types(ty: &Type, errors: &mut Vec<Error>) -> Option<(Type, Type)> {
                     "HashMap<K, V>"
                 }
             ),
-        ));
+        );
         return None;
     }
     let key = map.args[0].clone();
@@ -258,16 +255,16 @@ fn bounded_types(ty: &Type, errors: &mut Vec<Error>) -> Option<(Type, Type)> {
 }
 
 /// The key and the `V` of `Arc<V>` of a `#[weak_map]` field.
-fn weak_types(ty: &Type, errors: &mut Vec<Error>) -> Option<(Type, Type)> {
+fn weak_types(ty: &Type, cx: &Ctxt) -> Option<(Type, Type)> {
     let map = map_type(ty).filter(|m| m.name == "HashMap" && m.args.len() == 2);
     let Some(map) = map else {
-        errors.push(Error::new_spanned(
+        cx.error_spanned_by(
             ty,
             format!(
                 "`#[weak_map]` goes on a `HashMap<K, Arc<V>>` field, and `{}` is not one",
                 written(ty)
             ),
-        ));
+        );
         return None;
     };
     let value = map.args[1];
@@ -276,13 +273,13 @@ fn weak_types(ty: &Type, errors: &mut Vec<Error>) -> Option<(Type, Type)> {
             Some((map.args[0].clone(), args[0].clone()))
         }
         _ => {
-            errors.push(Error::new_spanned(
+            cx.error_spanned_by(
                 value,
                 format!(
                     "`#[weak_map]` holds its values weakly, so they must be `Arc<V>` owned elsewhere; `{}` is not an `Arc`",
                     written(value)
                 ),
-            ));
+            );
             None
         }
     }
@@ -295,7 +292,7 @@ fn string_keys<const N: usize>(
     attr: &Attribute,
     keys: [&str; N],
     unknown: impl Fn(&str) -> String,
-    errors: &mut Vec<Error>,
+    cx: &Ctxt,
 ) -> [Option<LitStr>; N] {
     let mut found: [Option<LitStr>; N] = core::array::from_fn(|_| None);
     let parsed = attr.parse_nested_meta(|meta| {
@@ -303,16 +300,16 @@ fn string_keys<const N: usize>(
             Some(at) => {
                 let lit: LitStr = meta.value()?.parse()?;
                 if found[at].is_some() {
-                    errors.push(Error::new(
+                    cx.error_at(
                         lit.span(),
                         format!("`{}` is given twice: keep one", keys[at]),
-                    ));
+                    );
                 }
                 found[at] = Some(lit);
             }
             None => {
                 let key = meta.path.to_token_stream().to_string();
-                errors.push(Error::new_spanned(&meta.path, unknown(&key)));
+                cx.error_spanned_by(&meta.path, unknown(&key));
                 if meta.input.peek(syn::Token![=]) {
                     let _value: syn::Expr = meta.value()?.parse()?;
                 }
@@ -321,20 +318,20 @@ fn string_keys<const N: usize>(
         Ok(())
     });
     if let Err(e) = parsed {
-        errors.push(e);
+        cx.syn_error(e);
     }
     found
 }
 
 /// The optional `name` of `#[weak_map(name = "..")]`, its only key.
-fn weak_name(attr: &Attribute, errors: &mut Vec<Error>) -> Option<LitStr> {
+fn weak_name(attr: &Attribute, cx: &Ctxt) -> Option<LitStr> {
     match &attr.meta {
         Meta::Path(_) => None,
         Meta::NameValue(nv) => {
-            errors.push(Error::new_spanned(
+            cx.error_spanned_by(
                 nv,
                 "write `#[weak_map]`, or `#[weak_map(name = \"..\")]` to watch it in reports",
-            ));
+            );
             None
         }
         Meta::List(_) => {
@@ -346,7 +343,7 @@ fn weak_name(attr: &Attribute, errors: &mut Vec<Error>) -> Option<LitStr> {
                     "unknown key `{key}`: a weak map needs no bound (entries leave with their value's last `Arc`); its only key is `name = \"..\"`"
                 )
                 },
-                errors,
+                cx,
             );
             name
         }
@@ -355,7 +352,7 @@ fn weak_name(attr: &Attribute, errors: &mut Vec<Error>) -> Option<LitStr> {
 
 /// The required, non-empty `reason` of `#[unbounded(reason = "..")]`, and
 /// the optional `name`.
-fn unbounded_args(attr: &Attribute, errors: &mut Vec<Error>) -> Option<(LitStr, Option<LitStr>)> {
+fn unbounded_args(attr: &Attribute, cx: &Ctxt) -> Option<(LitStr, Option<LitStr>)> {
     let [reason, name] = match &attr.meta {
         Meta::List(_) => string_keys(
             attr,
@@ -365,24 +362,24 @@ fn unbounded_args(attr: &Attribute, errors: &mut Vec<Error>) -> Option<(LitStr, 
                 "unknown key `{key}`: `#[unbounded]` takes `reason = \"..\"` and, to watch it in reports, `name = \"..\"`"
             )
             },
-            errors,
+            cx,
         ),
         _ => [None, None],
     };
     match reason {
         Some(r) if !r.value().trim().is_empty() => Some((r, name)),
         Some(r) => {
-            errors.push(Error::new(
+            cx.error_at(
                 r.span(),
                 "the reason is empty: say why this map cannot grow without bound",
-            ));
+            );
             None
         }
         None => {
-            errors.push(Error::new_spanned(
+            cx.error_spanned_by(
                 attr,
                 "`#[unbounded]` needs the reason this map cannot grow without bound: `#[unbounded(reason = \"one entry per configured region\")]`",
-            ));
+            );
             None
         }
     }
@@ -625,7 +622,16 @@ pub(crate) fn first_token_span(item: &TokenStream) -> Span {
         .map_or_else(Span::call_site, |t| t.span())
 }
 
-pub(crate) fn with_errors(errors: Vec<Error>, item: TokenStream) -> TokenStream {
-    let errors = errors.into_iter().map(Error::into_compile_error);
-    quote! { #(#errors)* #item }
+/// The item as written, beside every error: IDEs still see it.
+pub(crate) fn with_errors(errors: Error, item: TokenStream) -> TokenStream {
+    let errors = errors.into_compile_error();
+    quote! { #errors #item }
+}
+
+/// [`with_errors`] for an input known to be wrong.
+pub(crate) fn beside_errors(cx: Ctxt, item: TokenStream) -> TokenStream {
+    match cx.check() {
+        Ok(()) => item,
+        Err(errors) => with_errors(errors, item),
+    }
 }

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod ctxt;
 mod duration;
 mod footprint;
 mod handle;

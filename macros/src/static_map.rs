@@ -8,7 +8,8 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Error, Expr, Ident, Token, Type, Visibility};
 
 use crate::config::BoundedArgs;
-use crate::leak_safe::{first_token_span, with_errors};
+use crate::ctxt::Ctxt;
+use crate::leak_safe::{beside_errors, first_token_span};
 use crate::map_type::map_type;
 
 /// `#[attrs] vis static [mut] NAME: Type [= init];`, as written (rustc
@@ -51,23 +52,23 @@ impl Parse for StaticMap {
 /// Checks the arguments and the static, then expands it; on misuse, every
 /// error and a declaration of the static that IDEs can still see.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut errors = Vec::new();
+    let cx = Ctxt::new();
     let mut config = BoundedArgs::default();
-    let parser = syn::meta::parser(|meta| config.parse_key(&meta, &mut errors));
+    let parser = syn::meta::parser(|meta| config.parse_key(&meta, &cx));
     if let Err(e) = syn::parse::Parser::parse2(parser, args.clone()) {
-        errors.push(e);
+        cx.syn_error(e);
     }
     if args.is_empty() {
-        config.check_bounded(item.clone().into_iter().next(), &mut errors);
+        config.check_bounded(item.clone().into_iter().next(), &cx);
     } else {
-        config.check_bounded(&args, &mut errors);
+        config.check_bounded(&args, &cx);
     }
     let Ok(item_parsed) = syn::parse2::<StaticMap>(item.clone()) else {
-        errors.push(Error::new(
+        cx.error_at(
             first_token_span(&item),
             "`#[bounded_map(..)]` goes on a `static` map (`static USERS: HashMap<K, V>;`), or on a field of a `#[leak_safe]` struct",
-        ));
-        return with_errors(errors, item);
+        );
+        return beside_errors(cx, item);
     };
     let StaticMap {
         attrs,
@@ -78,16 +79,16 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         init,
     } = item_parsed;
     if let Some(m) = mutability {
-        errors.push(Error::new(
+        cx.error_at(
             m.span(),
             "a `static mut` map needs `unsafe` at every use, and two threads could still race on it; a `#[bounded_map]` static is already safe to share and to change through `&self`: remove `mut`",
-        ));
+        );
     }
     if let Some((eq, init)) = &init {
-        errors.push(Error::new_spanned(
+        cx.error_spanned_by(
             quote! { #eq #init },
             "the map is built from the attribute's settings: remove the initializer and write `static NAME: HashMap<K, V>;`",
-        ));
+        );
     }
     let types = match map_type(&ty) {
         Some(map) if map.args.len() == if map.is_set() { 1 } else { 2 } => {
@@ -100,7 +101,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             Some((key, value))
         }
         Some(map) => {
-            errors.push(Error::new_spanned(
+            cx.error_spanned_by(
                 &ty,
                 format!(
                     "write the `{}`'s key{} type{} and no hasher: the bounded map brings its own",
@@ -108,20 +109,22 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                     if map.is_set() { "" } else { " and value" },
                     if map.is_set() { "" } else { "s" }
                 ),
-            ));
+            );
             None
         }
         None => {
-            errors.push(Error::new_spanned(
+            cx.error_spanned_by(
                 &ty,
                 "`#[bounded_map]` makes a `HashMap<K, V>`, `HashSet<K>`, `BTreeMap<K, V>` or `BTreeSet<K>` static bounded, and this type is none of them",
-            ));
+            );
             None
         }
     };
+    let checked = cx.check();
+    let ok = checked.is_ok();
     let lazy = quote! { ::leakless::__private::LazyLock };
     match types {
-        Some((key, value)) if errors.is_empty() => {
+        Some((key, value)) if ok => {
             let map = quote_spanned! { ty.span()=> ::leakless::__private::sync::BoundedMap<#key, #value> };
             let calls = config.builder_calls();
             quote! {
@@ -132,9 +135,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         // Keep the name declared, so that uses of it report only the
         // errors above.
         _ => {
-            let errors = errors.into_iter().map(Error::into_compile_error);
+            let errors = checked.err().map(Error::into_compile_error);
             quote! {
-                #(#errors)*
+                #errors
                 #(#attrs)*
                 #vis static #ident: #lazy<#ty> = #lazy::new(|| ::core::unreachable!());
             }
