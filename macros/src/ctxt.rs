@@ -56,6 +56,17 @@ impl Ctxt {
         }
         Err(combined)
     }
+
+    /// Checks, and gives each error's message, for tests.
+    #[cfg(test)]
+    pub(crate) fn messages(self) -> Vec<String> {
+        self.check()
+            .err()
+            .into_iter()
+            .flatten()
+            .map(|e| e.to_string())
+            .collect()
+    }
 }
 
 impl Drop for Ctxt {
@@ -77,12 +88,7 @@ mod tests {
         assert!(Ctxt::new().check().is_ok());
         cx.error_at(Span::call_site(), "first");
         cx.error_spanned_by(quote::quote!(a b), "second");
-        let messages: Vec<String> = cx
-            .check()
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.to_string())
-            .collect();
+        let messages = cx.messages();
         assert_eq!(messages, ["first", "second"]);
     }
 }

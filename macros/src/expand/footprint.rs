@@ -13,11 +13,13 @@
 //! derive. `#[footprint(..)]` on the type or on a variant is refused too;
 //! it only means something on a field.
 
-use crate::ctxt::Ctxt;
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{parse_quote, Attribute, Data, DeriveInput, Fields, Index, Member, Meta, Token};
+use syn::{parse_quote, Data, DeriveInput, Fields, Index, Member};
+
+use crate::ctxt::Ctxt;
+use crate::{attr, valid};
 
 /// Parses and checks the item, then expands it; on misuse, only the errors
 /// (a derive adds to the item, which the compiler keeps as written).
@@ -42,7 +44,7 @@ pub(crate) fn expand(item: TokenStream) -> TokenStream {
 /// carries its field type's span, so a field whose type lacks a `Footprint`
 /// impl is reported on that type.
 fn body(input: &DeriveInput, cx: &Ctxt) -> TokenStream {
-    misplaced(&input.attrs, "the type", cx);
+    valid::footprint_misplaced(cx, &input.attrs, "the type");
     match &input.data {
         Data::Struct(data) => {
             let arm = arm(quote! { Self }, &data.fields, cx);
@@ -53,7 +55,7 @@ fn body(input: &DeriveInput, cx: &Ctxt) -> TokenStream {
                 .variants
                 .iter()
                 .map(|variant| {
-                    misplaced(&variant.attrs, "a variant", cx);
+                    valid::footprint_misplaced(cx, &variant.attrs, "a variant");
                     let ident = &variant.ident;
                     arm(quote! { Self::#ident }, &variant.fields, cx)
                 })
@@ -82,7 +84,7 @@ fn arm(path: TokenStream, fields: &Fields, cx: &Ctxt) -> TokenStream {
     let mut terms = Vec::new();
     let mut pattern = Vec::new();
     for (i, field) in fields.iter().enumerate() {
-        if skipped(&field.attrs, cx) {
+        if attr::footprint_skip(cx, &field.attrs) {
             continue;
         }
         let member = match &field.ident {
@@ -103,92 +105,6 @@ fn sum(terms: Vec<TokenStream>) -> TokenStream {
         quote! { 0usize }
     } else {
         quote! { #(#terms)+* }
-    }
-}
-
-/// Whether a field's `#[footprint(..)]` attributes say `skip`; anything
-/// else in them is an error.
-fn skipped(attrs: &[Attribute], cx: &Ctxt) -> bool {
-    let mut skip = false;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("footprint")) {
-        let list = match &attr.meta {
-            Meta::List(list) => list,
-            Meta::Path(path) => {
-                cx.error_spanned_by(
-                    path,
-                    "`#[footprint]` needs an argument: write `#[footprint(skip)]` to leave \
-                     this field out, or remove the attribute to count it",
-                );
-                continue;
-            }
-            Meta::NameValue(nv) => {
-                cx.error_spanned_by(
-                    nv,
-                    "expected `#[footprint(skip)]`: it is the only form this attribute takes",
-                );
-                continue;
-            }
-        };
-        if list.tokens.is_empty() {
-            cx.error_at(
-                list.delimiter.span().join(),
-                "`#[footprint()]` is empty: write `#[footprint(skip)]` to leave this field \
-                 out, or remove the attribute to count it",
-            );
-            continue;
-        }
-        let parsed = list.parse_nested_meta(|meta| {
-            let known = meta.path.is_ident("skip");
-            if !known {
-                let path = &meta.path;
-                let key = quote!(#path).to_string().replace(' ', "");
-                cx.syn_error(meta.error(format_args!(
-                    "unknown key `{key}` in `#[footprint(..)]`: the only key is `skip`, \
-                     as in `#[footprint(skip)]`"
-                )));
-            } else if skip {
-                cx.syn_error(
-                    meta.error("duplicate `skip`: the field is already skipped; remove this one"),
-                );
-            } else {
-                skip = true;
-            }
-            // Whatever follows the key (`= value` or `(..)`) is consumed so
-            // that parsing can go on to the next key.
-            if meta.input.peek(Token![=]) {
-                let value = meta.value()?;
-                let value: syn::Expr = value.parse()?;
-                if known {
-                    cx.error_spanned_by(value, "`skip` takes no value: write `#[footprint(skip)]`");
-                }
-            } else if meta.input.peek(syn::token::Paren) {
-                let group: TokenTree = meta.input.parse()?;
-                if known {
-                    cx.error_at(
-                        group.span(),
-                        "`skip` takes no arguments: write `#[footprint(skip)]`",
-                    );
-                }
-            }
-            Ok(())
-        });
-        if let Err(err) = parsed {
-            cx.syn_error(err);
-        }
-    }
-    skip
-}
-
-/// `#[footprint(..)]` where it means nothing: on the type or a variant.
-fn misplaced(attrs: &[Attribute], place: &str, cx: &Ctxt) {
-    for attr in attrs.iter().filter(|a| a.path().is_ident("footprint")) {
-        cx.error_spanned_by(
-            attr,
-            format_args!(
-                "`#[footprint(..)]` goes on a field, not on {place}: put \
-                 `#[footprint(skip)]` on each field to leave out"
-            ),
-        );
     }
 }
 
