@@ -192,8 +192,9 @@ impl MapArgs {
                     cx.error_spanned_by(other, "`name` is a string literal: `name = \"sessions\"`")
                 }
             },
-            // `policy`, the last of MAP_KEYS.
-            _ => self.policy = parse_policy(&value, cx),
+            "policy" => self.policy = parse_policy(&value, cx),
+            // `parse_key` passes only the names in MAP_KEYS, all matched.
+            _ => {}
         }
     }
 }
