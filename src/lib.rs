@@ -2,8 +2,9 @@
 //!
 //! Maps that cannot leak. Long-running programs leak memory through maps far
 //! more often than through anything else: a cache that only grows, a field
-//! that keeps short-lived values forever, a map that never gives memory back
-//! after mass deletes. leakless makes each of these impossible or loud.
+//! that keeps short-lived values forever, entries that outlive their owner,
+//! listeners never unregistered, `Rc` cycles, a map that never gives memory
+//! back after mass deletes. leakless makes each of these impossible or loud.
 //!
 //! [`BoundedMap`] is a `HashMap` with a bound on entries and/or total weight
 //! that holds after every call, evicting the least recently used entry:
@@ -19,8 +20,96 @@
 //! assert_eq!(cache.get(&999_999).map(String::as_str), Some("response 999999"));
 //! ```
 //!
-//! Every map reports what it holds ([`Stats`], [`Footprint`]). The library
-//! has no `unsafe` code (`#![forbid(unsafe_code)]` in every crate).
+//! # Which map do I need?
+//!
+//! | you have | use |
+//! |---|---|
+//! | a global cache, `static CACHE: LazyLock<Mutex<HashMap<..>>>` | [`bounded_map`] on the `static`: a lazily built [`sync::BoundedMap`] |
+//! | a long-lived struct with map fields | [`leak_safe`] on the struct, a bound on each field |
+//! | a cache owned by one thread (or behind your own lock) | [`BoundedMap`]: std's `HashMap` API, bounded by count, weight, TTL or TTI |
+//! | a cache shared by threads | [`sync::BoundedMap`]: `&self` everywhere, values out as clones, single-flight `get_or_insert_with` |
+//! | a hit ratio hurt by scans or loops larger than the cache | either map with [`Policy::TinyLfu`] |
+//! | entries that should vanish when their `Arc` owner dies | [`WeakValueMap`]; data attached to an object: [`WeakKeyMap`] |
+//! | objects that point at each other (trees, graphs, `Rc` cycles) | [`Arena`] with [`handle`] ids; extra data per id: [`SideTable`] |
+//! | callbacks that must not outlive their subscriber | [`Listeners`] and its [`Subscription`] guard |
+//! | a std map you cannot replace yet, and a question "which map grows?" | [`Tracked`] and the [`registry`] |
+//!
+//! # A tour
+//!
+//! - **Macros.** [`leak_safe`] makes every `HashMap`, `HashSet`, `BTreeMap`
+//!   and `BTreeSet` field of a struct say how it is bounded:
+//!   `#[bounded_map(capacity = .., ttl = "..")]`, `#[weak_map]` or
+//!   `#[unbounded(reason = "..")]`; an unannotated one is a compile error.
+//!   [`bounded_map`] on a `static` makes the global cache bounded and
+//!   concurrent. [`handle`] makes a unit struct a typed generational handle,
+//!   and `#[derive(Footprint)]` sums a type's heap bytes.
+//! - **[`BoundedMap`]** keeps std's shape (`get(&self) -> Option<&V>`, an
+//!   Entry API, `retain`, `drain`, iterators most recent first) and adds a
+//!   weight bound, TTL, TTI and per-entry TTL ([`ManualClock`] for tests),
+//!   an eviction listener told the [`EvictionCause`], `peek`, `pop_lru`, and
+//!   a choice of [`Policy`].
+//! - **[`sync::BoundedMap`]** shards the same engine behind read-write
+//!   locks; values come out as clones or through a closure, never as guards.
+//! - **[`WeakValueMap`] / [`WeakKeyMap`]**: dead entries are invisible at once
+//!   and purged in amortized *O*(1).
+//! - **[`Arena`]**: a stale handle returns `None` or [`StaleHandle`], never
+//!   another object, even after 2³¹ reuses of its slot.
+//! - **[`Listeners`]**: `subscribe` returns a `#[must_use]` [`Subscription`]
+//!   that unsubscribes on drop.
+//! - **[`Stats`], [`Footprint`](trait@Footprint) and the [`registry`]** say
+//!   what each map holds and which one is growing.
+//!
+//! ```
+//! use std::collections::HashMap;
+//!
+//! #[leakless::leak_safe]
+//! #[derive(Default)]
+//! struct AppState {
+//!     #[bounded_map(capacity = 10_000, ttl = "30m", name = "sessions")]
+//!     sessions: HashMap<u64, String>, // a BoundedMap configured as written
+//!     #[unbounded(reason = "one entry per configured region")]
+//!     regions: HashMap<String, u32>,  // left alone, on purpose
+//! }
+//!
+//! #[leakless::bounded_map(capacity = 1_000, ttl = "5m")]
+//! static USERS: HashMap<String, u64>; // a lazily built sync::BoundedMap
+//!
+//! let mut state = AppState::default();
+//! state.sessions.insert(1, "ann".into());
+//! assert_eq!(state.sessions.capacity(), 10_000);
+//! USERS.insert("ann".into(), 1);
+//! assert_eq!(USERS.get("ann"), Some(1));
+//! ```
+//!
+//! # What you can rely on
+//!
+//! - The bound holds after every call: `len() <= capacity()`, total weight
+//!   `<= max_weight`; memory after millions of inserts is the memory at
+//!   capacity, and the maps give memory back after mass removal.
+//! - An expired or collected entry is never returned by a lookup, an
+//!   iterator or the Entry API, even before it is purged; `len()` counts what
+//!   is stored, and `purge_expired()` makes it the live count.
+//! - Every value inserted is dropped exactly once; the eviction listener
+//!   receives owned values, least recent first, before the evicting call
+//!   returns.
+//! - A panicking `Hash`, `Eq`, weigher, listener or init closure leaves the
+//!   map consistent and leaks nothing. Capacity 0, `Duration::ZERO`,
+//!   `Duration::MAX` and a value heavier than `max_weight` have documented
+//!   meanings; none panics.
+//! - Iteration goes most recent first; `get`, `get_mut`, `entry` and
+//!   `get_or_insert_with` count as a use, `peek`, `contains_key` and
+//!   iteration do not. Each method states its cost.
+//! - The unsync maps are `Send` when their contents are; the sync maps are
+//!   `Send + Sync` and run no user code under a lock but `get_with`'s closure.
+//!
+//! The full list, how it is built and what was measured are in the
+//! repository's [design notes](https://github.com/leakless/leakless/blob/main/docs/design.md);
+//! [benchmarks](https://github.com/leakless/leakless/blob/main/docs/benchmarks.md)
+//! against lru, hashlink, schnellru, quick_cache, moka, weak-table and
+//! slotmap, the [tests behind each guarantee](https://github.com/leakless/leakless/blob/main/docs/testing.md)
+//! and [every compile error the macros give](https://github.com/leakless/leakless/blob/main/docs/compile-errors.md)
+//! are beside them. The library has no `unsafe` code
+//! (`#![forbid(unsafe_code)]` in every crate).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -51,3 +140,9 @@ pub mod __private {
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// The examples of `docs/design.md`, compiled and run as doc tests (the
+/// other pages under `docs/` hold no Rust code).
+#[cfg(doctest)]
+#[doc = include_str!("../docs/design.md")]
+struct DesignDoctests;

@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{assert_all_dropped_once, Tracked};
+use common::{assert_all_dropped_once, DropCounted};
 use leakless::{Arena, Handle, SideTable, Staleness};
 use proptest::prelude::*;
 
@@ -44,7 +44,7 @@ proptest! {
         ops in prop::collection::vec(op(), 1..300),
     ) {
         {
-            let mut arena: Arena<NodeId, Tracked> = Arena::new();
+            let mut arena: Arena<NodeId, DropCounted> = Arena::new();
             let mut side: SideTable<NodeId, u64> = SideTable::new();
             // Reference: id of the value -> handle, for live entries.
             let mut model: HashMap<u64, NodeId> = HashMap::new();
@@ -53,8 +53,8 @@ proptest! {
             for op in ops {
                 match op {
                     Op::Insert => {
-                        let v = Tracked::new();
-                        let id = v.0;
+                        let v = DropCounted::unit();
+                        let id = v.id();
                         let h = arena.insert(v);
                         prop_assert!(!issued.iter().any(|(old, _)| *old == h), "handle reissued");
                         model.insert(id, h);
@@ -64,13 +64,13 @@ proptest! {
                     Op::Remove(i) => {
                         if let Some(&(h, id)) = issued.get(i % issued.len().max(1)) {
                             let expect = model.remove(&id).is_some();
-                            prop_assert_eq!(arena.remove(h).map(|v| v.0), expect.then_some(id));
+                            prop_assert_eq!(arena.remove(h).map(|v| v.id()), expect.then_some(id));
                         }
                     }
                     Op::Get(i) => {
                         if let Some(&(h, id)) = issued.get(i % issued.len().max(1)) {
                             let live = model.contains_key(&id);
-                            prop_assert_eq!(arena.get(h).map(|v| v.0), live.then_some(id));
+                            prop_assert_eq!(arena.get(h).map(|v| v.id()), live.then_some(id));
                             if !live {
                                 let err = arena.try_get(h).unwrap_err();
                                 prop_assert_ne!(err.staleness(), Staleness::NeverIssued);
@@ -81,11 +81,11 @@ proptest! {
                         }
                     }
                     Op::Retain(m) => {
-                        arena.retain(|_, v| v.0 % m != 0);
+                        arena.retain(|_, v| v.id() % m != 0);
                         model.retain(|id, _| id % m != 0);
                     }
                     Op::Drain => {
-                        let mut drained: Vec<u64> = arena.drain().map(|(_, v)| v.0).collect();
+                        let mut drained: Vec<u64> = arena.drain().map(|(_, v)| v.id()).collect();
                         drained.sort_unstable();
                         let mut expect: Vec<u64> = model.drain().map(|(id, _)| id).collect();
                         expect.sort_unstable();
@@ -94,7 +94,7 @@ proptest! {
                 }
                 prop_assert_eq!(arena.len(), model.len());
                 for (&id, &h) in &model {
-                    prop_assert_eq!(arena.get(h).map(|v| v.0), Some(id));
+                    prop_assert_eq!(arena.get(h).map(|v| v.id()), Some(id));
                 }
                 side.retain_valid(&arena);
                 prop_assert_eq!(side.len(), model.len());

@@ -8,7 +8,8 @@ use std::cell::Cell;
 use std::hash::{Hash, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use common::{assert_all_dropped_once, assert_consistent, quiet_injected_panics, Tracked};
+use common::model::Op;
+use common::{assert_all_dropped_once, assert_consistent, quiet_injected_panics, DropCounted};
 use leakless::{BoundedMap, Policy};
 use proptest::prelude::*;
 
@@ -62,64 +63,52 @@ impl PartialEq for Key {
 
 impl Eq for Key {}
 
-#[derive(Clone, Debug)]
-enum Op {
-    Insert(u8),
-    Get(u8),
-    GetOrInsert(u8),
-    EntryOrInsert(u8),
-    Remove(u8),
-    PopLru,
-    SetCapacity(usize),
-    Retain(u8),
-    Clear,
-    Drain(usize),
-    Extend(Vec<u8>),
-    IntoIterPartly(usize),
-}
-
+/// The calls, from the shared alphabet (their values unused: the values
+/// here only count their drops).
 fn op() -> impl Strategy<Value = Op> {
     let key = 0u8..16;
     prop_oneof![
-        6 => key.clone().prop_map(Op::Insert),
+        6 => key.clone().prop_map(|k| Op::Insert(k, 0)),
         3 => key.clone().prop_map(Op::Get),
-        2 => key.clone().prop_map(Op::GetOrInsert),
-        2 => key.clone().prop_map(Op::EntryOrInsert),
+        2 => key.clone().prop_map(|k| Op::GetOrInsertWith(k, 0)),
+        2 => key.clone().prop_map(|k| Op::EntryOrInsert(k, 0)),
         2 => key.clone().prop_map(Op::Remove),
         1 => Just(Op::PopLru),
         1 => (0usize..8).prop_map(Op::SetCapacity),
         1 => (2u8..4).prop_map(Op::Retain),
         1 => Just(Op::Clear),
         1 => (0usize..3).prop_map(Op::Drain),
-        1 => prop::collection::vec(key, 0..4).prop_map(Op::Extend),
+        1 => prop::collection::vec(key, 0..4)
+            .prop_map(|ks| Op::Extend(ks.into_iter().map(|k| (k, 0)).collect())),
         1 => (0usize..3).prop_map(Op::IntoIterPartly),
     ]
 }
 
-type Map = BoundedMap<Key, Tracked>;
+type Map = BoundedMap<Key, DropCounted>;
 
 fn apply(m: &mut Map, op: &Op) {
     match *op {
-        Op::Insert(k) => drop(m.insert(Key(k), Tracked::new())),
+        Op::Insert(k, _) => drop(m.insert(Key(k), DropCounted::unit())),
         Op::Get(k) => drop(m.get(&Key(k))),
-        Op::GetOrInsert(k) => drop(m.get_or_insert_with(Key(k), Tracked::new)),
-        Op::EntryOrInsert(k) => drop(m.entry(Key(k)).or_insert_with(Tracked::new)),
+        Op::GetOrInsertWith(k, _) => drop(m.get_or_insert_with(Key(k), DropCounted::unit)),
+        Op::EntryOrInsert(k, _) => drop(m.entry(Key(k)).or_insert_with(DropCounted::unit)),
         Op::Remove(k) => drop(m.remove(&Key(k))),
         Op::PopLru => drop(m.pop_lru()),
         Op::SetCapacity(c) => m.set_capacity(c),
         Op::Retain(d) => m.retain(|k, _| k.0 % d != 0),
         Op::Clear => m.clear(),
         Op::Drain(n) => m.drain().take(n).for_each(drop),
-        Op::Extend(ref ks) => m.extend(ks.iter().map(|&k| (Key(k), Tracked::new()))),
+        Op::Extend(ref ks) => m.extend(ks.iter().map(|&(k, _)| (Key(k), DropCounted::unit()))),
         Op::IntoIterPartly(n) => {
             let taken = std::mem::replace(m, build(m.capacity(), m.max_weight(), m.policy()));
             taken.into_iter().take(n).for_each(drop);
         }
+        ref op => unreachable!("{op:?} is not drawn here"),
     }
 }
 
 fn build(capacity: usize, max_weight: Option<u64>, policy: Policy) -> Map {
-    let b = BoundedMap::<Key, Tracked>::builder()
+    let b = BoundedMap::<Key, DropCounted>::builder()
         .capacity(capacity)
         .policy(policy)
         .on_evict(|_k, v, _cause| {
@@ -198,7 +187,7 @@ fn injected_panics_do_happen() {
     arm([2, 0, 0, 0]);
     let r = catch_unwind(AssertUnwindSafe(|| {
         for k in 0..10 {
-            m.insert(Key(k), Tracked::new());
+            m.insert(Key(k), DropCounted::unit());
         }
     }));
     arm([0; 4]);
@@ -219,7 +208,7 @@ fn listener_always_panics(policy: Policy) {
     let mut m = build(2, None, policy);
     arm([0, 0, 0, 1]);
     for k in 0..10 {
-        let _ = catch_unwind(AssertUnwindSafe(|| m.insert(Key(k), Tracked::new())));
+        let _ = catch_unwind(AssertUnwindSafe(|| m.insert(Key(k), DropCounted::unit())));
         assert!(m.len() <= 2);
     }
     let _ = catch_unwind(AssertUnwindSafe(|| m.clear()));
@@ -233,8 +222,8 @@ fn listener_always_panics(policy: Policy) {
 #[test]
 fn a_panicking_get_or_insert_closure_changes_nothing() {
     let mut m = build(2, None, Policy::Lru);
-    m.insert(Key(1), Tracked::new());
-    m.insert(Key(2), Tracked::new());
+    m.insert(Key(1), DropCounted::unit());
+    m.insert(Key(2), DropCounted::unit());
     let r = catch_unwind(AssertUnwindSafe(|| {
         m.get_or_insert_with(Key(3), || panic!("init failed"));
     }));

@@ -7,37 +7,22 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{assert_all_dropped_once, assert_consistent, Tracked};
+use common::model::{self, Config, Op, Unsync};
 use leakless::{BoundedMap, EvictionCause, ManualClock};
 use proptest::prelude::*;
 
-#[derive(Clone, Debug)]
-enum Op {
-    Insert(u8),
-    InsertWithTtl(u8, u64),
-    Get(u8),
-    EntryOrInsert(u8),
-    Remove(u8),
-    PopLru,
-    Retain,
-    PurgeExpired,
-    SetCapacity(usize),
-    Clear,
-    Advance(u64),
-    /// The clock turned back (only a `ManualClock` can be).
-    Rewind(u64),
-}
-
+/// Values are numbered afterwards (`model::numbered`), so every listener
+/// report names one write.
 fn op() -> impl Strategy<Value = Op> {
     let key = 0u8..10;
     prop_oneof![
-        6 => key.clone().prop_map(Op::Insert),
-        4 => (key.clone(), 0u64..3_000).prop_map(|(k, t)| Op::InsertWithTtl(k, t)),
+        6 => key.clone().prop_map(|k| Op::Insert(k, 0)),
+        4 => (key.clone(), 0u64..3_000).prop_map(|(k, t)| Op::InsertWithTtl(k, 0, t)),
         4 => key.clone().prop_map(Op::Get),
-        2 => key.clone().prop_map(Op::EntryOrInsert),
+        2 => key.clone().prop_map(|k| Op::EntryOrInsert(k, 0)),
         2 => key.prop_map(Op::Remove),
         1 => Just(Op::PopLru),
-        1 => Just(Op::Retain),
+        1 => Just(Op::Retain(3)),
         1 => Just(Op::PurgeExpired),
         1 => (0usize..6).prop_map(Op::SetCapacity),
         1 => Just(Op::Clear),
@@ -46,95 +31,14 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// The last write of each key: the value's id and when it expires (ms).
-type Shadow = [Option<(u64, u64)>; 10];
-
+/// Under the bound, the model learns the victims from the listener (which
+/// expired entries a full map purges first is its own business) and checks
+/// after every step: what is visible is each key's last write and not
+/// expired, nothing goes to the listener as `Expired` before its time, the
+/// bound holds; at the end every value was dropped exactly once.
 fn run(ops: Vec<Op>, capacity: usize, ttl_ms: Option<u64>) {
-    let clock = ManualClock::new();
-    let mut now = 0u64;
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&seen);
-    let mut builder = BoundedMap::<u8, Tracked>::builder()
-        .capacity(capacity)
-        .clock(clock.clone())
-        .on_evict(move |_k, v: Tracked, cause| sink.lock().unwrap().push((v.0, cause)));
-    if let Some(ms) = ttl_ms {
-        builder = builder.ttl(Duration::from_millis(ms));
-    }
-    let mut map = builder.build();
-    let mut shadow: Shadow = Default::default();
-    let mut capacity = capacity;
-    let ttl = ttl_ms.unwrap_or(u64::MAX);
-
-    for op in ops {
-        match op {
-            Op::Insert(k) => {
-                let v = Tracked::new();
-                shadow[k as usize] = Some((v.0, now.saturating_add(ttl)));
-                map.insert(k, v);
-            }
-            Op::InsertWithTtl(k, ms) => {
-                let v = Tracked::new();
-                shadow[k as usize] = Some((v.0, now + ms));
-                map.insert_with_ttl(k, v, Duration::from_millis(ms));
-            }
-            Op::Get(k) => {
-                map.get(&k);
-            }
-            Op::EntryOrInsert(k) => {
-                let id = map.entry(k).or_insert_with(Tracked::new).0;
-                if shadow[k as usize].is_none_or(|(old, _)| old != id) {
-                    shadow[k as usize] = Some((id, now.saturating_add(ttl)));
-                }
-            }
-            Op::Remove(k) => {
-                map.remove(&k);
-            }
-            Op::PopLru => {
-                map.pop_lru();
-            }
-            Op::Retain => map.retain(|k, _| k % 3 != 0),
-            Op::PurgeExpired => {
-                map.purge_expired();
-            }
-            Op::SetCapacity(c) => {
-                capacity = c;
-                map.set_capacity(c);
-            }
-            Op::Clear => map.clear(),
-            Op::Advance(ms) => {
-                clock.advance(Duration::from_millis(ms));
-                now += ms;
-            }
-            Op::Rewind(ms) => {
-                clock.rewind(Duration::from_millis(ms));
-                now = now.saturating_sub(ms);
-            }
-        }
-        assert!(map.len() <= capacity);
-        assert_consistent(&map);
-        // Whatever is visible is the key's last write, and not expired.
-        for (k, v) in map.iter() {
-            let (id, deadline) = shadow[*k as usize].expect("a key never written is visible");
-            assert_eq!(v.0, id, "key {k} shows a stale value");
-            assert!(
-                now < deadline,
-                "key {k} is visible {} ms after expiring",
-                now - deadline
-            );
-        }
-        // Nothing went to the listener as `Expired` before its time.
-        for (id, cause) in seen.lock().unwrap().drain(..) {
-            if cause == EvictionCause::Expired {
-                let written = shadow.iter().flatten().find(|(i, _)| *i == id);
-                if let Some((_, deadline)) = written {
-                    assert!(now >= *deadline, "value {id} expired early");
-                }
-            }
-        }
-    }
-    drop(map);
-    assert_all_dropped_once();
+    let config = Config::lru(capacity).timed(ttl_ms, None).learned();
+    model::run::<Unsync>(&model::numbered(ops), &config);
 }
 
 proptest! {

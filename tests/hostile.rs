@@ -5,9 +5,11 @@
 
 mod common;
 
+use common::{DropCounted, Ledger};
+
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,29 +20,6 @@ use leakless_testkit::{thread_live_bytes, CountingAlloc};
 static ALLOC: CountingAlloc = CountingAlloc;
 
 const POLICIES: [Policy; 2] = [Policy::Lru, Policy::TinyLfu];
-
-/// A value that counts the live ones in a shared counter, so a test sees a
-/// leak (count above zero at the end) or a double drop (below).
-struct Counted(Arc<AtomicI64>);
-
-impl Counted {
-    fn new(live: &Arc<AtomicI64>) -> Self {
-        live.fetch_add(1, Ordering::Relaxed);
-        Counted(Arc::clone(live))
-    }
-}
-
-impl Clone for Counted {
-    fn clone(&self) -> Self {
-        Counted::new(&self.0)
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-}
 
 #[test]
 fn the_default_hasher_is_seeded_per_map() {
@@ -154,16 +133,16 @@ fn a_listener_that_panics_on_every_call_loses_nothing_in_the_sync_map() {
     // handed is dropped by the unwind, once.
     common::quiet_injected_panics();
     for policy in POLICIES {
-        let live = Arc::new(AtomicI64::new(0));
+        let live = Ledger::new();
         {
-            let m = leakless::sync::BoundedMap::<u64, Counted>::builder()
+            let m = leakless::sync::BoundedMap::<u64, DropCounted>::builder()
                 .capacity(8)
                 .shards(2)
                 .policy(policy)
                 .on_evict(|_, _, _| panic!("injected listener panic"))
                 .build();
             for k in 0..200 {
-                let _ = catch_unwind(AssertUnwindSafe(|| m.insert(k % 50, Counted::new(&live))));
+                let _ = catch_unwind(AssertUnwindSafe(|| m.insert(k % 50, live.make(()))));
                 let _ = catch_unwind(AssertUnwindSafe(|| m.get(&(k % 7))));
                 assert!(m.len() <= 8);
                 for (key, _) in m.snapshot() {
@@ -173,11 +152,8 @@ fn a_listener_that_panics_on_every_call_loses_nothing_in_the_sync_map() {
             let _ = catch_unwind(AssertUnwindSafe(|| m.clear()));
             assert_eq!(m.len(), 0);
         }
-        assert_eq!(
-            live.load(Ordering::Relaxed),
-            0,
-            "{policy:?}: a value leaked or was dropped twice"
-        );
+        assert_eq!(live.live(), 0, "{policy:?}: a value leaked");
+        live.assert_all_dropped_once();
     }
 }
 
@@ -204,13 +180,13 @@ fn a_hash_that_panics_every_tenth_call_leaves_every_map_consistent() {
     // lock is not poisoned into uselessness) and stay consistent.
     common::quiet_injected_panics();
     for policy in POLICIES {
-        let live = Arc::new(AtomicI64::new(0));
+        let live = Ledger::new();
         {
-            let mut m = BoundedMap::<FlakyKey, Counted>::builder()
+            let mut m = BoundedMap::<FlakyKey, DropCounted>::builder()
                 .capacity(16)
                 .policy(policy)
                 .build();
-            let s = leakless::sync::BoundedMap::<FlakyKey, Counted>::builder()
+            let s = leakless::sync::BoundedMap::<FlakyKey, DropCounted>::builder()
                 .capacity(16)
                 .shards(2)
                 .policy(policy)
@@ -221,8 +197,8 @@ fn a_hash_that_panics_every_tenth_call_leaves_every_map_consistent() {
                 ARMED.store(true, Ordering::Relaxed);
                 let r = catch_unwind(AssertUnwindSafe(|| match i % 5 {
                     0 | 1 => {
-                        m.insert(k, Counted::new(&live));
-                        s.insert(k, Counted::new(&live));
+                        m.insert(k, live.make(()));
+                        s.insert(k, live.make(()));
                     }
                     2 => {
                         m.get(&k);
@@ -233,8 +209,8 @@ fn a_hash_that_panics_every_tenth_call_leaves_every_map_consistent() {
                         s.remove(&k);
                     }
                     _ => {
-                        m.get_or_insert_with(k, || Counted::new(&live));
-                        s.get_or_insert_with(k, || Counted::new(&live));
+                        m.get_or_insert_with(k, || live.make(()));
+                        s.get_or_insert_with(k, || live.make(()));
                     }
                 }));
                 ARMED.store(false, Ordering::Relaxed);
@@ -249,11 +225,8 @@ fn a_hash_that_panics_every_tenth_call_leaves_every_map_consistent() {
             }
             assert!(panics > 100, "only {panics} injected panics");
         }
-        assert_eq!(
-            live.load(Ordering::Relaxed),
-            0,
-            "{policy:?}: a value leaked or was dropped twice"
-        );
+        assert_eq!(live.live(), 0, "{policy:?}: a value leaked");
+        live.assert_all_dropped_once();
     }
 }
 
@@ -263,10 +236,10 @@ fn a_clock_that_jumps_back_keeps_the_sync_map_bounded_and_its_expiry_honest() {
     // its bound, shows nothing past its deadline as of the latest time it
     // has seen, and a purge after the last deadline empties it.
     for policy in POLICIES {
-        let live = Arc::new(AtomicI64::new(0));
+        let live = Ledger::new();
         let clock = ManualClock::new();
         {
-            let m = leakless::sync::BoundedMap::<u64, Counted>::builder()
+            let m = leakless::sync::BoundedMap::<u64, DropCounted>::builder()
                 .capacity(64)
                 .ttl(Duration::from_millis(100))
                 .shards(4)
@@ -274,7 +247,7 @@ fn a_clock_that_jumps_back_keeps_the_sync_map_bounded_and_its_expiry_honest() {
                 .clock(clock.clone())
                 .build();
             for i in 0..5_000u64 {
-                m.insert(i % 200, Counted::new(&live));
+                m.insert(i % 200, live.make(()));
                 match i % 7 {
                     0 => clock.advance(Duration::from_millis(i % 50)),
                     3 => clock.rewind(Duration::from_millis(
@@ -291,11 +264,8 @@ fn a_clock_that_jumps_back_keeps_the_sync_map_bounded_and_its_expiry_honest() {
             m.purge_expired();
             assert_eq!(m.len(), 0);
         }
-        assert_eq!(
-            live.load(Ordering::Relaxed),
-            0,
-            "{policy:?}: a value leaked or was dropped twice"
-        );
+        assert_eq!(live.live(), 0, "{policy:?}: a value leaked");
+        live.assert_all_dropped_once();
     }
 }
 

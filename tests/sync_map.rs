@@ -3,50 +3,17 @@
 //! contention, with a panicking initializer and a re-entrant one; a
 //! listener that writes to the map it listens to.
 
-use std::collections::HashSet;
+mod common;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier, Mutex, OnceLock};
+use std::sync::{Arc, Barrier, OnceLock};
 use std::thread;
 use std::time::Duration;
 
+use common::{DropCounted, Ledger};
 use leakless::sync::BoundedMap;
 use leakless::{EvictionCause, ManualClock, Policy};
-
-/// A value that counts its drops process-wide (threads drop them).
-struct Counted {
-    id: u64,
-    ledger: Arc<Ledger>,
-}
-
-#[derive(Default)]
-struct Ledger {
-    created: AtomicU64,
-    dropped: Mutex<HashSet<u64>>,
-}
-
-impl Counted {
-    fn new(ledger: &Arc<Ledger>) -> Self {
-        let id = ledger.created.fetch_add(1, Ordering::Relaxed);
-        Counted {
-            id,
-            ledger: Arc::clone(ledger),
-        }
-    }
-}
-
-impl Clone for Counted {
-    fn clone(&self) -> Self {
-        Counted::new(&self.ledger)
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        let fresh = self.ledger.dropped.lock().unwrap().insert(self.id);
-        assert!(fresh, "value {} dropped twice", self.id);
-    }
-}
 
 fn quiet<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
     let hook = std::panic::take_hook();
@@ -69,12 +36,12 @@ fn a_storm_under_tinylfu_keeps_the_bound_and_drops_every_value_once() {
 }
 
 fn storm(policy: Policy) {
-    let ledger = Arc::new(Ledger::default());
+    let ledger = Ledger::new();
     let evicted = Arc::new(AtomicU64::new(0));
     let seen = Arc::clone(&evicted);
     {
         let map = Arc::new(
-            BoundedMap::<u64, Counted>::builder()
+            BoundedMap::<u64, DropCounted>::builder()
                 .capacity(1_000)
                 .shards(8)
                 .policy(policy)
@@ -95,19 +62,19 @@ fn storm(policy: Policy) {
                         let key = (x >> 33) % 3_000;
                         match (x >> 20) % 8 {
                             0 | 1 => {
-                                map.insert(key, Counted::new(&ledger));
+                                map.insert(key, ledger.make(()));
                             }
                             2 => {
                                 map.get(&key);
                             }
                             3 => {
-                                map.get_with(&key, |v| v.id);
+                                map.get_with(&key, |v| v.id());
                             }
                             4 => {
                                 map.remove(&key);
                             }
                             5 => {
-                                map.get_or_insert_with(key, || Counted::new(&ledger));
+                                map.get_or_insert_with(key, || ledger.make(()));
                             }
                             6 => {
                                 map.contains_key(&key);
@@ -134,12 +101,7 @@ fn storm(policy: Policy) {
         let counted = stats.evictions.size + stats.evictions.explicit;
         assert_eq!(counted, evicted.load(Ordering::Relaxed));
     }
-    let created = ledger.created.load(Ordering::Relaxed);
-    assert_eq!(
-        ledger.dropped.lock().unwrap().len() as u64,
-        created,
-        "values leaked"
-    );
+    ledger.assert_all_dropped_once();
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Model test for `Policy::TinyLfu`: random operation sequences against a
-//! plain `HashMap` reference.
+//! Model test for `Policy::TinyLfu`: random operation sequences against
+//! the shared reference (`common::model`), which learns the victims.
 //!
 //! Which entry TinyLFU evicts depends on a frequency sketch fed by the
 //! map's randomly seeded hasher, so the model does not predict victims: it
@@ -13,28 +13,9 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-use leakless::{BoundedMap, EvictionCause, Policy};
+use common::model::{self, Config, Op, Unsync};
+use leakless::{BoundedMap, Policy};
 use proptest::prelude::*;
-
-type Event = (u8, u32, EvictionCause);
-
-#[derive(Clone, Debug)]
-enum Op {
-    Insert(u8, u32),
-    Get(u8),
-    Peek(u8),
-    Remove(u8),
-    PopLru,
-    SetCapacity(usize),
-    EntryOrInsert(u8, u32),
-    GetOrInsertWith(u8, u32),
-    Retain(u8),
-    Clear,
-    Drain(usize),
-}
 
 fn op() -> impl Strategy<Value = Op> {
     let key = 0u8..24;
@@ -58,7 +39,7 @@ fn op() -> impl Strategy<Value = Op> {
 /// Mostly light values (0..7, 0 counting as 1), one in sixteen heavy (up
 /// to 299): with a large weight bound, a heavy insert or replace makes
 /// room by evicting several entries, from probation as well as main.
-fn weigh(_k: &u8, v: &u32) -> u64 {
+fn weigh(v: u32) -> u64 {
     if v.is_multiple_of(16) {
         u64::from(v % 300)
     } else {
@@ -66,140 +47,8 @@ fn weigh(_k: &u8, v: &u32) -> u64 {
     }
 }
 
-fn weight(v: u32, weighted: bool) -> u64 {
-    if weighted {
-        weigh(&0, &v).max(1)
-    } else {
-        1
-    }
-}
-
-fn run(ops: Vec<Op>, capacity: usize, max_weight: Option<u64>) {
-    let log: Arc<Mutex<Vec<Event>>> = Arc::default();
-    let sink = Arc::clone(&log);
-    let builder = BoundedMap::<u8, u32>::builder()
-        .capacity(capacity)
-        .policy(Policy::TinyLfu)
-        .on_evict(move |k, v, c| sink.lock().unwrap().push((k, v, c)));
-    let mut m = match max_weight {
-        Some(w) => builder.max_weight(w).weigher(weigh).build(),
-        None => builder.build(),
-    };
-    assert_eq!(m.policy(), Policy::TinyLfu);
-    let weighted = max_weight.is_some();
-    let max_weight = max_weight.unwrap_or(u64::MAX);
-    let mut capacity = capacity;
-    let mut model: HashMap<u8, u32> = HashMap::new();
-
-    for op in ops {
-        let len_before = model.len();
-        // Whether this op adds a key the map did not hold (so a full map
-        // must evict), and whether the bound could admit it at all.
-        let mut added: Option<(u8, u32)> = None;
-        match op.clone() {
-            Op::Insert(k, v) => {
-                let old = model.get(&k).copied();
-                let got = m.insert(k, v);
-                let admissible = capacity > 0 && weight(v, weighted) <= max_weight;
-                if admissible {
-                    assert_eq!(got, old, "{op:?}");
-                    model.insert(k, v);
-                    if old.is_none() {
-                        added = Some((k, v));
-                    }
-                } else {
-                    // Refused: the key leaves (its old value is returned),
-                    // the new value goes to the listener (documented).
-                    assert_eq!(got, old, "{op:?}");
-                    model.remove(&k);
-                }
-            }
-            Op::Get(k) => assert_eq!(m.get(&k).copied(), model.get(&k).copied(), "{op:?}"),
-            Op::Peek(k) => assert_eq!(m.peek(&k).copied(), model.get(&k).copied(), "{op:?}"),
-            Op::Remove(k) => assert_eq!(m.remove(&k), model.remove(&k), "{op:?}"),
-            Op::PopLru => {
-                if let Some((k, v)) = m.pop_lru() {
-                    assert_eq!(model.remove(&k), Some(v), "popped an entry the model lacks");
-                } else {
-                    assert!(model.is_empty());
-                }
-            }
-            Op::SetCapacity(c) => {
-                capacity = c;
-                m.set_capacity(c);
-            }
-            Op::EntryOrInsert(k, v) | Op::GetOrInsertWith(k, v) => {
-                let old = model.get(&k).copied();
-                let got = if matches!(op, Op::EntryOrInsert(..)) {
-                    *m.entry(k).or_insert(v)
-                } else {
-                    *m.get_or_insert_with(k, || v)
-                };
-                assert_eq!(got, old.unwrap_or(v), "{op:?}");
-                let admissible = capacity > 0 && weight(v, weighted) <= max_weight;
-                if old.is_none() && admissible {
-                    model.insert(k, v);
-                    added = Some((k, v));
-                }
-            }
-            Op::Retain(d) => {
-                m.retain(|k, _| k % d != 0);
-                model.retain(|k, _| k % d != 0);
-            }
-            Op::Clear => {
-                m.clear();
-                model.clear();
-            }
-            Op::Drain(n) => {
-                let got: Vec<_> = m.drain().take(n).collect();
-                for (k, v) in got {
-                    assert_eq!(model.remove(&k), Some(v));
-                }
-                model.clear();
-            }
-        }
-
-        // Evictions: each one names an entry the model holds, with its
-        // value (or a refused or replaced value, which the model never
-        // kept); the model lets go of what the map let go of.
-        let events = std::mem::take(&mut *log.lock().unwrap());
-        let mut size_evictions = 0;
-        for &(k, v, cause) in &events {
-            match cause {
-                EvictionCause::Size if model.get(&k) == Some(&v) => {
-                    model.remove(&k);
-                    size_evictions += 1;
-                }
-                EvictionCause::Size | EvictionCause::Replaced | EvictionCause::Explicit => {}
-                EvictionCause::Expired | EvictionCause::Collected => {
-                    panic!("no time bound, no weak values: {cause:?}")
-                }
-                _ => {}
-            }
-        }
-        // Eviction only for room: an insert into a full count-bounded map
-        // evicts exactly one entry, one into a map with room none.
-        if let (Some((k, _)), false) = (added, weighted) {
-            let room = capacity.saturating_sub(len_before);
-            let expected = usize::from(room == 0);
-            let evicted_itself = !model.contains_key(&k);
-            assert_eq!(
-                size_evictions, expected,
-                "{op:?} at {len_before}/{capacity}, evicted itself: {evicted_itself}"
-            );
-        }
-
-        let got: HashMap<u8, u32> = m.iter().map(|(k, v)| (*k, *v)).collect();
-        assert_eq!(got, model, "after {op:?} (events {events:?})");
-        assert_eq!(m.len(), model.len());
-        assert!(m.len() <= capacity);
-        if weighted {
-            let total: u64 = model.values().map(|&v| weight(v, true)).sum();
-            assert_eq!(m.weight(), total, "after {op:?}");
-            assert!(m.weight() <= max_weight);
-        }
-        common::assert_consistent(&m);
-    }
+fn config(capacity: usize, max_weight: Option<u64>) -> Config {
+    Config::lru(capacity).weighted(max_weight, weigh).tinylfu()
 }
 
 proptest! {
@@ -210,7 +59,7 @@ proptest! {
         ops in prop::collection::vec(op(), 1..200),
         capacity in 0usize..12,
     ) {
-        run(ops, capacity, None);
+        model::run::<Unsync>(&ops, &config(capacity, None));
     }
 
     #[test]
@@ -219,7 +68,7 @@ proptest! {
         capacity in prop_oneof![Just(usize::MAX), 0usize..12],
         max_weight in 0u64..24,
     ) {
-        run(ops, capacity, Some(max_weight));
+        model::run::<Unsync>(&ops, &config(capacity, Some(max_weight)));
     }
 
     #[test]
@@ -229,7 +78,7 @@ proptest! {
     ) {
         // Probation's share is then several entries, so room can be made
         // while it is under its share.
-        run(ops, usize::MAX, Some(max_weight));
+        model::run::<Unsync>(&ops, &config(usize::MAX, Some(max_weight)));
     }
 }
 
@@ -246,14 +95,14 @@ fn every_value_is_dropped_once_under_tinylfu_churn() {
             // A skewed key stream: a hot few and a long tail.
             let k = if i % 3 == 0 { i % 7 } else { i % 500 };
             if m.get(&k).is_none() {
-                m.insert(k, common::Tracked::new());
+                m.insert(k, common::DropCounted::unit());
             }
             if i % 97 == 0 {
                 m.remove(&(i % 500));
             }
         }
         assert_eq!(m.len(), 50);
-        assert!(common::live_tracked() >= 50);
+        assert!(common::live_counted() >= 50);
     }
     common::assert_all_dropped_once();
 }

@@ -8,7 +8,7 @@ mod common;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use common::{assert_all_dropped_once, Tracked};
+use common::{assert_all_dropped_once, DropCounted};
 use leakless::{WeakKeyMap, WeakValueMap};
 use proptest::prelude::*;
 
@@ -125,7 +125,7 @@ proptest! {
         ops in prop::collection::vec(op(), 1..200),
     ) {
         {
-            let mut map: WeakKeyMap<u8, Tracked> = WeakKeyMap::new();
+            let mut map: WeakKeyMap<u8, DropCounted> = WeakKeyMap::new();
             // Keys are objects; the pool owns them. The model: for each
             // live object, the id of the value attached to it.
             let mut pool: Vec<Option<Arc<u8>>> = vec![None; 8];
@@ -137,9 +137,9 @@ proptest! {
                 match op {
                     Op::Insert(k, o) | Op::InsertShared(k, o) => {
                         let key = pool[o as usize].get_or_insert_with(|| Arc::new(k)).clone();
-                        let v = Tracked::new();
-                        let id = v.0;
-                        let old = map.insert(&key, v).map(|t| t.0);
+                        let v = DropCounted::unit();
+                        let id = v.id();
+                        let old = map.insert(&key, v).map(|t| t.id());
                         let expect = match find(&model, &key) {
                             Some(i) => Some(std::mem::replace(&mut model[i].1, id)),
                             None => {
@@ -153,18 +153,18 @@ proptest! {
                     Op::Get(o) | Op::Contains(o) => {
                         if let Some(key) = &pool[o as usize % 8] {
                             let expect = find(&model, key).map(|i| model[i].1);
-                            prop_assert_eq!(map.get(key).map(|t| t.0), expect);
+                            prop_assert_eq!(map.get(key).map(|t| t.id()), expect);
                             prop_assert_eq!(map.contains_key(key), expect.is_some());
                         }
                     }
                     Op::Remove(o) => {
                         if let Some(key) = pool[o as usize % 8].clone() {
                             let expect = find(&model, &key).map(|i| model.swap_remove(i).1);
-                            prop_assert_eq!(map.remove(&key).map(|t| t.0), expect);
+                            prop_assert_eq!(map.remove(&key).map(|t| t.id()), expect);
                         }
                     }
                     Op::Retain(m) => {
-                        map.retain(|_, v| v.0 % u64::from(m) != 0);
+                        map.retain(|_, v| v.id() % u64::from(m) != 0);
                         model.retain(|(w, id)| w.strong_count() > 0 && id % u64::from(m) != 0);
                     }
                     Op::Purge(n) => {
@@ -180,7 +180,7 @@ proptest! {
                         model.clear();
                     }
                 }
-                let mut live: Vec<u64> = map.iter().map(|(_, v)| v.0).collect();
+                let mut live: Vec<u64> = map.iter().map(|(_, v)| v.id()).collect();
                 live.sort_unstable();
                 let mut expect: Vec<u64> = model
                     .iter()

@@ -5,9 +5,11 @@
 //! The uniform TTL's queue is a log rather than a linked list: a write
 //! appends `(slot, deadline)` and never unlinks the slot's older record,
 //! which goes stale (its deadline no longer matches the slot's) and is
-//! skipped when met, or dropped when the log outgrows twice the map. An
-//! intrusive list would cost every write two cache misses in the neighbours
-//! of its old place; the log costs one sequential append. A record is
+//! skipped when met, or dropped when the log is compacted: on a write once
+//! it holds more than four times the map's slots plus 64 records, and when
+//! the map shrinks to less than half the log's length. An intrusive list
+//! would cost every write two cache misses in the neighbours of its old
+//! place; the log costs one sequential append. A record is
 //! honoured only if its deadline is the slot's current one and has passed,
 //! so a stale record can never expire anything early. Each slot keeps the
 //! sequence number of its current record, so a swap-remove that moves a slot

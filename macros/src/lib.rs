@@ -2,19 +2,19 @@
 //! through the `leakless` crate: generated code refers to the runtime only
 //! through `::leakless::__private`.
 //!
-//! Entry points only; each macro's parsing, validation and expansion live in
-//! its own module. Misuse is reported as spanned compile errors, all of them
-//! at once, and the user's item is kept beside them so IDEs still see it.
+//! Entry points only. Attributes are read in `attr`, the input's syntax tree
+//! in `ast`, checked in `valid`, and each macro expands in its module of
+//! `expand`. Misuse is reported as spanned compile errors, all of them at
+//! once (collected by `ctxt::Ctxt`), and the user's item is kept beside them
+//! so IDEs still see it.
 
 #![forbid(unsafe_code)]
 
-mod config;
-mod duration;
-mod footprint;
-mod handle;
-mod leak_safe;
-mod map_type;
-mod static_map;
+mod ast;
+mod attr;
+mod ctxt;
+mod expand;
+mod valid;
 
 use proc_macro::TokenStream;
 
@@ -32,7 +32,7 @@ use proc_macro::TokenStream;
 /// not a derive because it gives the struct its (private) field.
 #[proc_macro_attribute]
 pub fn handle(args: TokenStream, item: TokenStream) -> TokenStream {
-    handle::expand(args.into(), item.into()).into()
+    expand::handle::expand(args.into(), item.into()).into()
 }
 
 /// Implements `leakless::Footprint` field by field: the heap bytes a value
@@ -50,7 +50,7 @@ pub fn handle(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_derive(Footprint, attributes(footprint))]
 pub fn derive_footprint(item: TokenStream) -> TokenStream {
-    footprint::expand(item.into()).into()
+    expand::footprint::expand(item.into()).into()
 }
 
 /// Makes every map field of a struct say how it is bounded. Each
@@ -78,7 +78,7 @@ pub fn derive_footprint(item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn leak_safe(args: TokenStream, item: TokenStream) -> TokenStream {
-    leak_safe::expand(args.into(), item.into()).into()
+    expand::leak_safe::expand(args.into(), item.into()).into()
 }
 
 /// On a `static HashMap<K, V>` (no initializer): a lazily built
@@ -92,5 +92,5 @@ pub fn leak_safe(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn bounded_map(args: TokenStream, item: TokenStream) -> TokenStream {
-    static_map::expand(args.into(), item.into()).into()
+    expand::static_map::expand(args.into(), item.into()).into()
 }

@@ -1,69 +1,19 @@
-//! Shared test machinery: a value type that accounts for its drops, and a
-//! structural check of a map seen only through its public API.
+//! Shared test machinery: a value type that accounts for its drops
+//! ([`counted`]), the model layer of the bounded-map tests ([`model`]), and
+//! a structural check of a map seen only through its public API. Only std
+//! and `leakless`: the fuzz targets include this module too.
 #![allow(dead_code)]
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+pub mod counted;
+pub mod model;
+
+#[allow(unused_imports)] // not every test binary uses all of them
+pub use counted::{assert_all_dropped_once, live_counted, DropCounted, Ledger};
+
 use std::fmt::Debug;
 use std::hash::{BuildHasher, Hash};
 
 use leakless::BoundedMap;
-
-thread_local! {
-    static LIVE: RefCell<HashMap<u64, u32>> = RefCell::new(HashMap::new());
-    static NEXT_ID: RefCell<u64> = const { RefCell::new(0) };
-}
-
-/// A value that records its creation and every drop, so a test can check that
-/// each value was dropped exactly once.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Tracked(pub u64);
-
-impl Tracked {
-    pub fn new() -> Self {
-        let id = NEXT_ID.with(|n| {
-            let mut n = n.borrow_mut();
-            *n += 1;
-            *n
-        });
-        LIVE.with(|l| l.borrow_mut().insert(id, 0));
-        Tracked(id)
-    }
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        LIVE.with(|l| {
-            let mut l = l.borrow_mut();
-            let count = l.get_mut(&self.0).expect("dropped a value never created");
-            *count += 1;
-            assert_eq!(*count, 1, "value {} dropped twice", self.0);
-        });
-    }
-}
-
-/// Panics unless every `Tracked` created on this thread was dropped exactly
-/// once; then forgets them, ready for the next case.
-pub fn assert_all_dropped_once() {
-    LIVE.with(|l| {
-        let mut l = l.borrow_mut();
-        let undropped: Vec<_> = l
-            .iter()
-            .filter(|(_, &c)| c != 1)
-            .map(|(id, _)| *id)
-            .collect();
-        l.clear();
-        assert!(
-            undropped.is_empty(),
-            "values never dropped (leaked): {undropped:?}"
-        );
-    });
-}
-
-/// Values created and not yet dropped on this thread.
-pub fn live_tracked() -> usize {
-    LIVE.with(|l| l.borrow().values().filter(|&&c| c == 0).count())
-}
 
 /// Checks, through the public API only, that the map is internally
 /// consistent: both iteration directions agree with each other and with

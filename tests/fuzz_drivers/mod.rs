@@ -8,12 +8,17 @@
 //! every input, however short or odd, decodes to some valid sequence.
 #![allow(dead_code)]
 
-use std::cell::Cell;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+// A path from this file, so the fuzz targets (which include this file by
+// path) find the shared model layer too.
+#[path = "../common/mod.rs"]
+mod common;
 
-use leakless::{Arena, BoundedMap, EvictionCause, ManualClock, Policy, WeakValueMap};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use common::model::{self, Config, Op};
+use common::Ledger;
+use leakless::{Arena, Policy, WeakValueMap};
 
 /// Reads the input a byte at a time; past the end it reads zeros and
 /// `done` turns true.
@@ -56,6 +61,16 @@ impl<'a> Input<'a> {
             v: *serial << 16 | raw,
         }
     }
+
+    /// The rest of the input as map steps, each decoded by `decode`.
+    fn ops(mut self, decode: impl Fn(Step) -> Op) -> Vec<Op> {
+        let mut serial = 0u32;
+        let mut ops = Vec::new();
+        while !self.done() {
+            ops.push(decode(self.step(&mut serial)));
+        }
+        ops
+    }
 }
 
 /// What [`Input::step`] read.
@@ -66,45 +81,7 @@ struct Step {
     v: u32,
 }
 
-thread_local! {
-    static LIVE_VALUES: Cell<i64> = const { Cell::new(0) };
-}
-
-/// A value that counts itself live on this thread, so a driver can check
-/// that every value it made was dropped exactly once (a double drop would
-/// take the count below zero, a leak leave it above).
-#[derive(Debug, PartialEq, Eq)]
-pub struct Val(pub u32);
-
-impl Val {
-    fn new(v: u32) -> Self {
-        LIVE_VALUES.with(|l| l.set(l.get() + 1));
-        Val(v)
-    }
-}
-
-impl Clone for Val {
-    fn clone(&self) -> Self {
-        Val::new(self.0)
-    }
-}
-
-impl Drop for Val {
-    fn drop(&mut self) {
-        LIVE_VALUES.with(|l| l.set(l.get() - 1));
-    }
-}
-
-/// `FUZZ_TRACE=1` prints every step (to read a failing input).
-fn tracing() -> bool {
-    std::env::var_os("FUZZ_TRACE").is_some()
-}
-
-fn live_values() -> i64 {
-    LIVE_VALUES.with(Cell::get)
-}
-
-const KEYS: u8 = 32;
+use model::KEYS;
 
 /// The arena driver's handle type.
 #[leakless::handle]
@@ -121,52 +98,9 @@ fn weight_of(v: u32) -> u64 {
     }
 }
 
-fn weigh(_k: &u8, v: &Val) -> u64 {
-    weight_of(v.0)
-}
-
-/// The model of a bounded map whose victims it cannot predict (TinyLFU's
-/// depend on a seeded sketch, expiry on the clock): every key's latest
-/// value and deadline, minus what the listener reports gone.
-#[derive(Default)]
-struct Expected {
-    entries: HashMap<u8, (u32, u64)>,
-}
-
-impl Expected {
-    fn live(&self, k: u8, now: u64) -> Option<u32> {
-        self.entries
-            .get(&k)
-            .filter(|&&(_, deadline)| deadline > now)
-            .map(|&(v, _)| v)
-    }
-
-    /// Applies the listener's reports: each names an entry the model holds
-    /// (or a value that was never kept: replaced, refused, parked).
-    fn apply(&mut self, events: Vec<(u8, u32, EvictionCause)>, now: u64) {
-        for (k, v, cause) in events {
-            match cause {
-                EvictionCause::Replaced => {}
-                EvictionCause::Expired => {
-                    if let Some(&(held, deadline)) = self.entries.get(&k) {
-                        if held == v {
-                            assert!(deadline <= now, "{k} reported expired before its deadline");
-                            self.entries.remove(&k);
-                        }
-                    }
-                }
-                _ => {
-                    if self.entries.get(&k).is_some_and(|&(held, _)| held == v) {
-                        self.entries.remove(&k);
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// `BoundedMap` under either policy, count or weight bound, with a TTL,
-/// per-entry TTLs and a clock that also goes back.
+/// per-entry TTLs and a clock that also goes back, on the shared model
+/// (victims learned).
 pub fn bounded_map(data: &[u8]) {
     let mut input = Input::new(data);
     let config = input.u8();
@@ -189,142 +123,25 @@ pub fn bounded_map(data: &[u8]) {
         capacity = usize::MAX;
         max_weight = 200 + max_weight * 50;
     }
-    let clock = ManualClock::new();
-    let log: Arc<Mutex<Vec<(u8, u32, EvictionCause)>>> = Arc::default();
-    let sink = Arc::clone(&log);
-    let before = live_values();
-    {
-        let mut builder = BoundedMap::<u8, Val>::builder()
-            .capacity(capacity)
-            .policy(policy)
-            .clock(clock.clone())
-            .on_evict(move |k, v: Val, c| sink.lock().unwrap().push((k, v.0, c)));
-        if let Some(ms) = ttl_ms {
-            builder = builder.ttl(Duration::from_millis(ms));
-        }
-        let mut m = if weighted {
-            builder.max_weight(max_weight).weigher(weigh).build()
-        } else {
-            builder.build()
-        };
-        let max_weight = if weighted { max_weight } else { u64::MAX };
-        let mut model = Expected::default();
-        let mut serial = 0u32;
-        let mut capacity = capacity;
-        // Whether expiry could be behind an eviction (then "evicts only
-        // for room" is not checked: purges and expired victims count too).
-        let mut per_entry_ttl = false;
-        let now_ms = |c: &ManualClock| c.now().as_millis() as u64;
-        let admits = |capacity: usize, v: u32| {
-            capacity > 0 && (!weighted || weight_of(v).max(1) <= max_weight)
-        };
-        while !input.done() {
-            let Step { op, k, raw, v } = input.step(&mut serial);
-            let now = now_ms(&clock);
-            let deadline = ttl_ms.map_or(u64::MAX, |t| now + t);
-            let len_before = m.len();
-            let mut added = false;
-            if tracing() {
-                eprintln!("op {} k {k} v {v} now {now} cap {capacity} ({policy:?}, weighted {weighted} max {max_weight}, ttl {ttl_ms:?}) map {:?}", op % 14, m.iter().map(|(k, v)| (*k, v.0)).collect::<Vec<_>>());
-            }
-            match op % 14 {
-                0..=3 => {
-                    let old = model.live(k, now);
-                    let got = m.insert(k, Val::new(v)).map(|x| x.0);
-                    assert_eq!(got, old, "insert {k}");
-                    if admits(capacity, v) && deadline > now {
-                        model.entries.insert(k, (v, deadline));
-                        added = old.is_none();
-                    } else {
-                        model.entries.remove(&k);
-                    }
-                }
-                4 | 5 => assert_eq!(m.get(&k).map(|x| x.0), model.live(k, now), "get {k}"),
-                6 => {
-                    let want = model.live(k, now);
-                    model.entries.remove(&k);
-                    assert_eq!(m.remove(&k).map(|x| x.0), want, "remove {k}");
-                }
-                7 => {
-                    let old = model.live(k, now);
-                    let got = m.get_or_insert_with(k, || Val::new(v)).0;
-                    assert_eq!(got, old.unwrap_or(v));
-                    if old.is_none() && admits(capacity, v) && deadline > now {
-                        model.entries.insert(k, (v, deadline));
-                        added = true;
-                    }
-                }
-                8 => {
-                    per_entry_ttl = true;
-                    let ttl = u64::from(raw % 40);
-                    let old = model.live(k, now);
-                    assert_eq!(
-                        m.insert_with_ttl(k, Val::new(v), Duration::from_millis(ttl))
-                            .map(|x| x.0),
-                        old
-                    );
-                    if admits(capacity, v) && ttl > 0 {
-                        model.entries.insert(k, (v, now + ttl));
-                    } else {
-                        model.entries.remove(&k);
-                    }
-                }
-                9 => clock.advance(Duration::from_millis(u64::from(raw % 64))),
-                10 => {
-                    // Back in time, never before the start.
-                    let back = u64::from(raw % 16).min(now);
-                    clock.rewind(Duration::from_millis(back));
-                }
-                11 => {
-                    let d = k % 4 + 2;
-                    m.retain(|key, _| key % d != 0);
-                    model.entries.retain(|key, _| key % d != 0);
-                }
-                12 => {
-                    capacity = usize::from(k % 17);
-                    m.set_capacity(capacity);
-                }
-                _ => {
-                    if let Some((k, x)) = m.pop_lru() {
-                        assert_eq!(model.live(k, now), Some(x.0), "pop_lru {k}");
-                        model.entries.remove(&k);
-                    }
-                }
-            }
-            let now = now_ms(&clock);
-            let events = std::mem::take(&mut *log.lock().unwrap());
-            if added && !weighted && ttl_ms.is_none() && !per_entry_ttl {
-                // Eviction only for room: a new key in a full count-bounded
-                // map evicts exactly one entry, in a map with room none.
-                let size = events.iter().filter(|e| e.2 == EvictionCause::Size).count();
-                assert_eq!(
-                    size,
-                    usize::from(len_before >= capacity),
-                    "op {op}: {size} evictions at {len_before}/{capacity}"
-                );
-            }
-            model.apply(events, now);
-            // Entries the map dropped as expired without a listener call
-            // cannot exist (every expiry is reported); what is live agrees.
-            for key in 0..KEYS {
-                assert_eq!(
-                    m.peek(&key).map(|x| x.0),
-                    model.live(key, now),
-                    "peek {key} after op {op}"
-                );
-            }
-            assert!(m.len() <= capacity);
-            if weighted {
-                assert!(m.weight() <= max_weight);
-            }
-            assert_eq!(
-                m.iter().count(),
-                (0..KEYS).filter(|&k| model.live(k, now).is_some()).count()
-            );
-        }
-    }
-    log.lock().unwrap().clear();
-    assert_eq!(live_values(), before, "a value leaked or was dropped twice");
+    let mut config = Config::lru(capacity)
+        .weighted(weighted.then_some(max_weight), weight_of)
+        .timed(ttl_ms, None)
+        .learned();
+    config.policy = policy;
+    let ops = input.ops(|Step { op, k, raw, v }| match op % 14 {
+        0..=3 => Op::Insert(k, v),
+        4 | 5 => Op::Get(k),
+        6 => Op::Remove(k),
+        7 => Op::GetOrInsertWith(k, v),
+        8 => Op::InsertWithTtl(k, v, u64::from(raw % 40)),
+        9 => Op::Advance(u64::from(raw % 64)),
+        // Back in time (the runner stops at the start).
+        10 => Op::Rewind(u64::from(raw % 16)),
+        11 => Op::Retain(k % 4 + 2),
+        12 => Op::SetCapacity(usize::from(k % 17)),
+        _ => Op::PopLru,
+    });
+    model::run::<model::Unsync>(&ops, &config);
 }
 
 /// `sync::BoundedMap` from one thread: the same checks through its
@@ -339,67 +156,18 @@ pub fn sync_map(data: &[u8]) {
         Policy::Lru
     };
     let ttl_ms = (config & 2 != 0).then(|| u64::from(input.u8() % 50) + 1);
-    let clock = ManualClock::new();
-    let log: Arc<Mutex<Vec<(u8, u32, EvictionCause)>>> = Arc::default();
-    let sink = Arc::clone(&log);
-    let before = live_values();
-    {
-        let mut builder = leakless::sync::BoundedMap::<u8, Val>::builder()
-            .capacity(capacity)
-            .shards(1 << (config >> 6))
-            .policy(policy)
-            .clock(clock.clone())
-            .on_evict(move |k, v: Val, c| sink.lock().unwrap().push((k, v.0, c)));
-        if let Some(ms) = ttl_ms {
-            builder = builder.ttl(Duration::from_millis(ms));
-        }
-        let m = builder.build();
-        let mut model = Expected::default();
-        let mut serial = 0u32;
-        while !input.done() {
-            let Step { op, k, raw, v } = input.step(&mut serial);
-            let now = clock.now().as_millis() as u64;
-            let deadline = ttl_ms.map_or(u64::MAX, |t| now + t);
-            match op % 8 {
-                0..=2 => {
-                    let old = model.live(k, now);
-                    assert_eq!(m.insert(k, Val::new(v)).map(|x| x.0), old, "insert {k}");
-                    if capacity > 0 {
-                        model.entries.insert(k, (v, deadline));
-                    } else {
-                        model.entries.remove(&k);
-                    }
-                }
-                3 => assert_eq!(m.get(&k).map(|x| x.0), model.live(k, now)),
-                4 => assert_eq!(m.get_with(&k, |x| x.0), model.live(k, now)),
-                5 => {
-                    let want = model.live(k, now);
-                    model.entries.remove(&k);
-                    assert_eq!(m.remove(&k).map(|x| x.0), want);
-                }
-                6 => {
-                    let old = model.live(k, now);
-                    assert_eq!(m.get_or_insert_with(k, || Val::new(v)).0, old.unwrap_or(v));
-                    if old.is_none() && capacity > 0 {
-                        model.entries.insert(k, (v, deadline));
-                    }
-                }
-                _ => clock.advance(Duration::from_millis(u64::from(raw % 64))),
-            }
-            let now = clock.now().as_millis() as u64;
-            model.apply(std::mem::take(&mut *log.lock().unwrap()), now);
-            for key in 0..KEYS {
-                assert_eq!(
-                    m.contains_key(&key),
-                    model.live(key, now).is_some(),
-                    "key {key}"
-                );
-            }
-            assert!(m.len() <= capacity);
-        }
-    }
-    log.lock().unwrap().clear();
-    assert_eq!(live_values(), before, "a value leaked or was dropped twice");
+    let mut map_config = Config::lru(capacity).timed(ttl_ms, None).learned();
+    map_config.policy = policy;
+    map_config.shards = 1 << (config >> 6);
+    let ops = input.ops(|Step { op, k, raw, v }| match op % 8 {
+        0..=2 => Op::Insert(k, v),
+        3 => Op::Get(k),
+        4 => Op::GetWith(k),
+        5 => Op::Remove(k),
+        6 => Op::GetOrInsertWith(k, v),
+        _ => Op::Advance(u64::from(raw % 64)),
+    });
+    model::run::<model::Sync>(&ops, &map_config);
 }
 
 /// `WeakValueMap` with the strong references dropped at random: an entry
@@ -463,9 +231,9 @@ pub fn weak_value_map(data: &[u8]) {
 /// anything, a live one finds its own value, slots are reused.
 pub fn arena(data: &[u8]) {
     let mut input = Input::new(data);
-    let before = live_values();
+    let ledger = Ledger::new();
     {
-        let mut arena: Arena<Id, Val> = Arena::new();
+        let mut arena: Arena<Id, common::DropCounted<u32>> = Arena::new();
         let mut issued: Vec<Id> = Vec::new();
         let mut model: HashMap<Id, u32> = HashMap::new();
         while !input.done() {
@@ -475,25 +243,25 @@ pub fn arena(data: &[u8]) {
                 |issued: &Vec<Id>| (!issued.is_empty()).then(|| issued[v as usize % issued.len()]);
             match op % 6 {
                 0..=2 => {
-                    let h = arena.insert(Val::new(v));
+                    let h = arena.insert(ledger.make(v));
                     assert!(!model.contains_key(&h), "a live handle was issued twice");
                     model.insert(h, v);
                     issued.push(h);
                 }
                 3 => {
                     if let Some(h) = pick(&issued) {
-                        assert_eq!(arena.remove(h).map(|x| x.0), model.remove(&h));
+                        assert_eq!(arena.remove(h).map(|x| x.value), model.remove(&h));
                     }
                 }
                 4 => {
                     let d = op % 3 + 2;
-                    arena.retain(|_, x| x.0 % u32::from(d) != 0);
+                    arena.retain(|_, x| x.value % u32::from(d) != 0);
                     model.retain(|_, x| *x % u32::from(d) != 0);
                 }
                 _ => {
                     if let Some(h) = pick(&issued) {
                         if let Some(x) = arena.get_mut(h) {
-                            x.0 = x.0.wrapping_add(1);
+                            x.value = x.value.wrapping_add(1);
                             let m = model.get_mut(&h).expect("found a handle the model lost");
                             *m = m.wrapping_add(1);
                         }
@@ -501,7 +269,11 @@ pub fn arena(data: &[u8]) {
                 }
             }
             for h in &issued {
-                assert_eq!(arena.get(*h).map(|x| x.0), model.get(h).copied(), "{h:?}");
+                assert_eq!(
+                    arena.get(*h).map(|x| x.value),
+                    model.get(h).copied(),
+                    "{h:?}"
+                );
             }
             assert_eq!(arena.len(), model.len());
             if issued.len() > 4096 {
@@ -509,5 +281,5 @@ pub fn arena(data: &[u8]) {
             }
         }
     }
-    assert_eq!(live_values(), before, "a value leaked or was dropped twice");
+    ledger.assert_all_dropped_once();
 }

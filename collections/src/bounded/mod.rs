@@ -613,7 +613,13 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
 
     /// An iterator over `(&K, &V)`, most recent first. Does not count as a use.
     ///
-    /// *O*(1) to create, *O*(1) per step.
+    /// *O*(1) to create while no entry can have expired: always on a map
+    /// without a time bound, otherwise while the clock is before the lower
+    /// bound the map keeps on every deadline. Past it (or on a map whose
+    /// [`ManualClock`](crate::ManualClock) was ever turned back), creating
+    /// one checks every slot, *O*(`len`), to count the expired entries so
+    /// that the iterator's length is exact. *O*(1) amortized per step: a step
+    /// skips the expired entries it meets.
     ///
     /// # Examples
     ///
@@ -633,7 +639,8 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
 
     /// An iterator over the keys, most recent first.
     ///
-    /// *O*(1) to create, *O*(1) per step.
+    /// Costs what [`iter`](Self::iter) costs: *O*(1) to create while no entry
+    /// can have expired, else *O*(`len`); *O*(1) amortized per step.
     ///
     /// # Examples
     ///
@@ -651,7 +658,8 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
 
     /// An iterator over the values, most recent first.
     ///
-    /// *O*(1) to create, *O*(1) per step.
+    /// Costs what [`iter`](Self::iter) costs: *O*(1) to create while no entry
+    /// can have expired, else *O*(`len`); *O*(1) amortized per step.
     ///
     /// # Examples
     ///
@@ -1739,7 +1747,8 @@ where
     /// change made through this reference is not re-weighed (replace the
     /// value with [`insert`](Self::insert) to re-weigh it).
     ///
-    /// *O*(1).
+    /// *O*(1) amortized: on a map with a time bound it also purges up to four
+    /// expired entries, like every `&mut self` call.
     ///
     /// # Examples
     ///
@@ -2062,7 +2071,8 @@ where
     /// whichever branch it takes: an occupied entry becomes the most recent
     /// at once, a vacant one when a value is inserted.
     ///
-    /// *O*(1) (plus the insert's cost if the vacant branch inserts).
+    /// *O*(1) amortized (on a map with a time bound it also purges up to four
+    /// expired entries), plus the insert's cost if the vacant branch inserts.
     ///
     /// # Examples
     ///

@@ -383,7 +383,8 @@ impl<K: ?Sized, V, S: BuildHasher> WeakKeyMap<K, V, S> {
         self.find(key).1.is_some()
     }
 
-    /// Detaches and returns `key`'s value. *O*(1).
+    /// Detaches and returns `key`'s value. *O*(1) amortized (it may give
+    /// memory back).
     ///
     /// # Examples
     ///

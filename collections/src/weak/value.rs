@@ -409,7 +409,8 @@ where
     }
 
     /// Removes `key`'s entry, returning its value if it was alive (a dead
-    /// entry is removed too, and counted as collected). *O*(1).
+    /// entry is removed too, and counted as collected). *O*(1) amortized (it
+    /// may give memory back).
     ///
     /// # Examples
     ///

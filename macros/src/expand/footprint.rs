@@ -13,10 +13,13 @@
 //! derive. `#[footprint(..)]` on the type or on a variant is refused too;
 //! it only means something on a field.
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{parse_quote, Attribute, Data, DeriveInput, Error, Fields, Index, Member, Meta, Token};
+use syn::{parse_quote, Data, DeriveInput, Fields, Index, Member};
+
+use crate::ctxt::Ctxt;
+use crate::{attr, valid};
 
 /// Parses and checks the item, then expands it; on misuse, only the errors
 /// (a derive adds to the item, which the compiler keeps as written).
@@ -25,27 +28,26 @@ pub(crate) fn expand(item: TokenStream) -> TokenStream {
         Ok(input) => input,
         Err(err) => return err.into_compile_error(),
     };
-    let mut errors = Vec::new();
-    let body = body(&input, &mut errors);
-    if !errors.is_empty() {
-        let errors = errors.into_iter().map(Error::into_compile_error);
-        return quote! { #(#errors)* };
+    let cx = Ctxt::new();
+    let body = body(&input, &cx);
+    if let Err(errors) = cx.check() {
+        return errors.into_compile_error();
     }
     generate(&input, body)
 }
 
 /// The body of `footprint`, checking every attribute on the way; every
-/// mistake goes to `errors`, each on the token at fault.
+/// mistake goes to `cx`, each on the token at fault.
 ///
 /// Structs and enums alike are destructured with a `match` on `self`,
 /// binding each counted field (skipped ones fall under `..`). A binding
 /// carries its field type's span, so a field whose type lacks a `Footprint`
 /// impl is reported on that type.
-fn body(input: &DeriveInput, errors: &mut Vec<Error>) -> TokenStream {
-    misplaced(&input.attrs, "the type", errors);
+fn body(input: &DeriveInput, cx: &Ctxt) -> TokenStream {
+    valid::footprint_misplaced(cx, &input.attrs, "the type");
     match &input.data {
         Data::Struct(data) => {
-            let arm = arm(quote! { Self }, &data.fields, errors);
+            let arm = arm(quote! { Self }, &data.fields, cx);
             quote! { match self { #arm } }
         }
         Data::Enum(data) => {
@@ -53,9 +55,9 @@ fn body(input: &DeriveInput, errors: &mut Vec<Error>) -> TokenStream {
                 .variants
                 .iter()
                 .map(|variant| {
-                    misplaced(&variant.attrs, "a variant", errors);
+                    valid::footprint_misplaced(cx, &variant.attrs, "a variant");
                     let ident = &variant.ident;
-                    arm(quote! { Self::#ident }, &variant.fields, errors)
+                    arm(quote! { Self::#ident }, &variant.fields, cx)
                 })
                 .collect();
             if arms.is_empty() {
@@ -66,11 +68,11 @@ fn body(input: &DeriveInput, errors: &mut Vec<Error>) -> TokenStream {
             }
         }
         Data::Union(data) => {
-            errors.push(Error::new(
+            cx.error_at(
                 data.union_token.span,
                 "`#[derive(Footprint)]` cannot see which field of a union is live; \
                  implement `Footprint` by hand",
-            ));
+            );
             TokenStream::new()
         }
     }
@@ -78,11 +80,11 @@ fn body(input: &DeriveInput, errors: &mut Vec<Error>) -> TokenStream {
 
 /// One match arm, `Path { field: binding, .., } => sum`: braces work for
 /// named, tuple (`0: binding`) and unit shapes alike.
-fn arm(path: TokenStream, fields: &Fields, errors: &mut Vec<Error>) -> TokenStream {
+fn arm(path: TokenStream, fields: &Fields, cx: &Ctxt) -> TokenStream {
     let mut terms = Vec::new();
     let mut pattern = Vec::new();
     for (i, field) in fields.iter().enumerate() {
-        if skipped(&field.attrs, errors) {
+        if attr::footprint_skip(cx, &field.attrs) {
             continue;
         }
         let member = match &field.ident {
@@ -103,95 +105,6 @@ fn sum(terms: Vec<TokenStream>) -> TokenStream {
         quote! { 0usize }
     } else {
         quote! { #(#terms)+* }
-    }
-}
-
-/// Whether a field's `#[footprint(..)]` attributes say `skip`; anything
-/// else in them is an error.
-fn skipped(attrs: &[Attribute], errors: &mut Vec<Error>) -> bool {
-    let mut skip = false;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("footprint")) {
-        let list = match &attr.meta {
-            Meta::List(list) => list,
-            Meta::Path(path) => {
-                errors.push(Error::new_spanned(
-                    path,
-                    "`#[footprint]` needs an argument: write `#[footprint(skip)]` to leave \
-                     this field out, or remove the attribute to count it",
-                ));
-                continue;
-            }
-            Meta::NameValue(nv) => {
-                errors.push(Error::new_spanned(
-                    nv,
-                    "expected `#[footprint(skip)]`: it is the only form this attribute takes",
-                ));
-                continue;
-            }
-        };
-        if list.tokens.is_empty() {
-            errors.push(Error::new(
-                list.delimiter.span().join(),
-                "`#[footprint()]` is empty: write `#[footprint(skip)]` to leave this field \
-                 out, or remove the attribute to count it",
-            ));
-            continue;
-        }
-        let parsed = list.parse_nested_meta(|meta| {
-            let known = meta.path.is_ident("skip");
-            if !known {
-                let path = &meta.path;
-                let key = quote!(#path).to_string().replace(' ', "");
-                errors.push(meta.error(format_args!(
-                    "unknown key `{key}` in `#[footprint(..)]`: the only key is `skip`, \
-                     as in `#[footprint(skip)]`"
-                )));
-            } else if skip {
-                errors.push(
-                    meta.error("duplicate `skip`: the field is already skipped; remove this one"),
-                );
-            } else {
-                skip = true;
-            }
-            // Whatever follows the key (`= value` or `(..)`) is consumed so
-            // that parsing can go on to the next key.
-            if meta.input.peek(Token![=]) {
-                let value = meta.value()?;
-                let value: syn::Expr = value.parse()?;
-                if known {
-                    errors.push(Error::new_spanned(
-                        value,
-                        "`skip` takes no value: write `#[footprint(skip)]`",
-                    ));
-                }
-            } else if meta.input.peek(syn::token::Paren) {
-                let group: TokenTree = meta.input.parse()?;
-                if known {
-                    errors.push(Error::new(
-                        group.span(),
-                        "`skip` takes no arguments: write `#[footprint(skip)]`",
-                    ));
-                }
-            }
-            Ok(())
-        });
-        if let Err(err) = parsed {
-            errors.push(err);
-        }
-    }
-    skip
-}
-
-/// `#[footprint(..)]` where it means nothing: on the type or a variant.
-fn misplaced(attrs: &[Attribute], place: &str, errors: &mut Vec<Error>) {
-    for attr in attrs.iter().filter(|a| a.path().is_ident("footprint")) {
-        errors.push(Error::new_spanned(
-            attr,
-            format_args!(
-                "`#[footprint(..)]` goes on a field, not on {place}: put \
-                 `#[footprint(skip)]` on each field to leave out"
-            ),
-        ));
     }
 }
 
