@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo bench --bench async
 //! BENCH_QUICK=1 BENCH_REPS=1 cargo bench --bench async   # smoke run
+//! BENCH_ONLY=leakless cargo bench --bench async           # one contender (for a profiler)
 //! ```
 //!
 //! The Zipf(0.99) get-or-insert stream of `benches/sync.rs` (1M u64 keys,
@@ -136,6 +137,9 @@ fn main() {
         ("quick_cache::sync", run::<QuickCache>),
         ("moka::future", run::<Moka>),
     ];
+    // BENCH_ONLY=leakless runs just the contenders whose name contains it
+    // (for a profiler); the table then shows only those.
+    let only = std::env::var("BENCH_ONLY").ok();
     let mut results = vec![Vec::new(); contenders.len()];
     for rep in 0..reps {
         eprintln!("repetition {}/{reps}", rep + 1);
@@ -144,7 +148,9 @@ fn main() {
             order.reverse();
         }
         for i in order {
-            results[i].push((contenders[i].1)(&rt, &trace));
+            if only.as_deref().is_none_or(|o| contenders[i].0.contains(o)) {
+                results[i].push((contenders[i].1)(&rt, &trace));
+            }
         }
     }
     println!(
@@ -154,6 +160,17 @@ fn main() {
     );
     println!("| crate | call | Mops/s | hit ratio | leakless / this |");
     println!("|---|---|---:|---:|---:|");
+    if results.iter().any(Vec::is_empty) {
+        for ((name, _), r) in contenders.iter().zip(&results) {
+            if !r.is_empty() {
+                println!(
+                    "{name}: {:.2} Mops/s",
+                    median(r.iter().map(|x| x.0).collect())
+                );
+            }
+        }
+        return;
+    }
     let mops: Vec<f64> = results
         .iter()
         .map(|r| median(r.iter().map(|x| x.0).collect()))

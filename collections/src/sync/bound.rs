@@ -21,6 +21,13 @@ pub(super) struct ShardLoad {
     weight: AtomicU64,
 }
 
+impl ShardLoad {
+    #[inline]
+    fn get(&self) -> (usize, u64) {
+        (self.len.load(Relaxed), self.weight.load(Relaxed))
+    }
+}
+
 /// The bounds and what the shards hold, summed. On a cache line of its
 /// own: writers of every shard update it.
 #[repr(align(128))]
@@ -59,6 +66,26 @@ impl Totals {
     /// Entries in all shards, as last published.
     pub(super) fn len(&self) -> usize {
         self.len.load(Relaxed)
+    }
+
+    /// The weight a shard's engine counts toward the bound: nothing while
+    /// there is no weight bound (so an unweighted map keeps one counter).
+    #[inline]
+    fn weight_of<K, V, S>(&self, map: &Engine<K, V, S>) -> u64 {
+        if self.max_weight.load(Relaxed) == u64::MAX {
+            0
+        } else {
+            map.weight()
+        }
+    }
+
+    /// Whether publishing this much growth would take the map over.
+    #[inline]
+    fn would_exceed(&self, more: usize, more_weight: u64) -> bool {
+        (more > 0 && self.len.load(Relaxed).saturating_add(more) > self.capacity.load(Relaxed))
+            || (more_weight > 0
+                && self.weight.load(Relaxed).saturating_add(more_weight)
+                    > self.max_weight.load(Relaxed))
     }
 
     /// Publishes a shard's length and weight (under its write lock).
@@ -115,23 +142,38 @@ where
     /// holds and, if that took the map over its bound, evicts from this
     /// shard while it is over its share. Returns whether the map is still
     /// over, for [`shed`](Self::shed) to finish once the lock is released.
+    ///
+    /// A write that would take a full map over evicts here before
+    /// publishing, so at a full map's steady state the insert and its
+    /// eviction cancel out and the shared totals are only read. The totals
+    /// are checked again after publishing, since writers to other shards
+    /// publish meanwhile.
     #[inline]
     pub(super) fn settle(&self, cell: &ShardCell<K, V, S>, map: &mut Engine<K, V, S>) -> bool {
-        if !self.totals.publish(&cell.load, map.len(), map.weight()) {
+        let totals = &self.totals;
+        let shards = self.shards.len();
+        let weight = |map: &Engine<K, V, S>| totals.weight_of(map);
+        let (len0, weight0) = cell.load.get();
+        while totals.would_exceed(
+            map.len().saturating_sub(len0),
+            weight(map).saturating_sub(weight0),
+        ) && map.len() > 1
+            && totals.over_share(map.len(), weight(map), shards)
+            && map.shed_one()
+        {}
+        if !totals.publish(&cell.load, map.len(), weight(map)) {
             return false;
         }
-        while self.totals.excess().is_some() {
-            // The shard's only entry is the one just written: the fullest
-            // shard gives instead.
+        while totals.excess().is_some() {
+            // The shard's only entry is the one just written, or it holds
+            // no more than its share: the fullest shard gives instead.
             if map.len() <= 1
-                || !self
-                    .totals
-                    .over_share(map.len(), map.weight(), self.shards.len())
+                || !totals.over_share(map.len(), weight(map), shards)
                 || !map.shed_one()
             {
                 return true;
             }
-            self.totals.publish(&cell.load, map.len(), map.weight());
+            totals.publish(&cell.load, map.len(), weight(map));
         }
         false
     }
@@ -160,7 +202,8 @@ where
                 let mut shard = cell.write();
                 let shed = shard.map.shed_one();
                 let map = &shard.map;
-                self.totals.publish(&cell.load, map.len(), map.weight());
+                self.totals
+                    .publish(&cell.load, map.len(), self.totals.weight_of(map));
                 (shed, shard.map.take_evictions())
             };
             self.deliver(evicted);
@@ -175,7 +218,8 @@ where
     /// Publishes every shard's holdings after a call that changed them all
     /// (under each lock in turn, by the caller).
     pub(super) fn republish(&self, cell: &ShardCell<K, V, S>, map: &Engine<K, V, S>) {
-        self.totals.publish(&cell.load, map.len(), map.weight());
+        self.totals
+            .publish(&cell.load, map.len(), self.totals.weight_of(map));
     }
 
     /// Changes the bound on entries. The shards' shares follow (they still

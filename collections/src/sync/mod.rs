@@ -2,17 +2,19 @@
 //! lock around the same slab engine as the unsync map; values leave the
 //! lock as clones or through a closure, never as guards. Lookups take the
 //! lock shared and record their hits in the shard's read log, which the
-//! next writer applies to the recency order.
+//! next writer applies to the recency order. The bound is the whole map's
+//! (see `bound.rs`); loading is single-flight, blocking or async, on the
+//! same flights (see `flight.rs` and `load.rs`).
 //!
 //! What runs while a shard is locked: the engine's own work, the key's
 //! `Hash` and `Eq`, the weigher, `clone` of values (and of keys, for
-//! `snapshot` and `retain`) where a method returns or copies them, and
-//! the closure given to [`get_with`](BoundedMap::get_with) (which is how to
-//! avoid the clone). Evicted entries are taken out of the
-//! shard and handed to the listener (or dropped) after the lock is released,
-//! so a listener may use the map. Initializers of
-//! [`get_or_insert_with`](BoundedMap::get_or_insert_with) run with no lock
-//! held, once per key however many callers race for it.
+//! `iter`, `snapshot` and `retain`) where a method returns or copies them,
+//! and the closures given to [`get_with`](BoundedMap::get_with) (which is
+//! how to avoid the clone) and [`compute`](BoundedMap::compute). Evicted
+//! entries are taken out of the shard and handed to the listener (or
+//! dropped) after the lock is released, so a listener may use the map.
+//! Loaders of the loading calls run with no lock held, once per key however
+//! many callers race for it.
 
 use core::borrow::Borrow;
 use core::fmt;
@@ -369,8 +371,10 @@ where
         }
     }
 
-    /// Inserts `value` under `key` and returns the previous value; evicts
-    /// within the key's shard as the unsync map does. *O*(1) amortized.
+    /// Inserts `value` under `key` and returns the previous value. At the
+    /// bound it evicts one entry, from this key's shard if that holds more
+    /// than its share, else from the fullest shard (see the type's docs).
+    /// *O*(1) amortized, plus *O*(shards) when the fullest shard gives.
     ///
     /// # Examples
     ///
@@ -420,7 +424,8 @@ where
 
     /// `f` applied to `key`'s value, as a use, without cloning it. `f` runs
     /// while the shard is locked: keep it short, and do not call this map
-    /// from it (that would deadlock on the same shard).
+    /// from it (that would deadlock on the same shard). To change the value
+    /// in the same step, see [`compute`](Self::compute).
     ///
     /// # Examples
     ///
@@ -477,7 +482,8 @@ where
         self.shard_of(key).read().map.contains_key(key)
     }
 
-    /// Removes and returns `key`'s value. *O*(1).
+    /// Removes and returns `key`'s value. *O*(1) amortized (the writer
+    /// applies the read log, and the shard may give memory back).
     ///
     /// # Examples
     ///
@@ -497,7 +503,7 @@ where
     /// Removes every entry, handing them to the listener (cause
     /// `Explicit`) once every shard is empty, so a listener that panics
     /// still leaves the map empty (the entries it did not get are dropped).
-    /// *O*(`len`).
+    /// *O*(`len` + shards).
     ///
     /// # Examples
     ///
@@ -512,7 +518,8 @@ where
     }
 
     /// Removes every expired entry (cause `Expired`), returning how many.
-    /// *O*(expired), shard by shard.
+    /// *O*(shards + expired) amortized, shard by shard; *O*(`len`) after a
+    /// `ManualClock` was turned back.
     ///
     /// # Examples
     ///
@@ -587,7 +594,8 @@ where
     /// removed (cause `Explicit`) from every shard before the listener
     /// hears of any, so a value written to a rejected key in between is
     /// removed too. `keep` sees, and the listener hears, each shard's
-    /// entries least recent first, as the unsync map's do. *O*(`len`).
+    /// entries least recent first, as the unsync map's do. *O*(`len` +
+    /// shards).
     ///
     /// # Examples
     ///
