@@ -238,3 +238,35 @@ fn a_sync_map_is_what_its_footprint_says_and_stays_bounded() {
         "{churned} B after churn, {full} B full"
     );
 }
+
+/// `sync::BoundedMap::iter` copies one shard at a time: what it holds while
+/// iterating is about a shard's worth, not the whole map's.
+#[test]
+fn sync_iter_holds_one_shard_at_a_time() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let shards = 16;
+    let m = leakless::sync::BoundedMap::<u64, String>::builder()
+        .capacity(16_000)
+        .shards(shards)
+        .build();
+    for k in 0..16_000 {
+        m.insert(k, "v".repeat(100));
+    }
+    let base = thread_live_bytes();
+    let whole = m.snapshot();
+    let full_copy = since(base);
+    drop(whole);
+
+    let base = thread_live_bytes();
+    let mut most = 0;
+    let mut seen = 0;
+    for (_k, v) in m.iter() {
+        most = most.max(since(base));
+        seen += v.len();
+    }
+    assert_eq!(seen, 16_000 * 100);
+    assert!(
+        most * 4 < full_copy,
+        "iterating held {most} B at most; a full copy is {full_copy} B"
+    );
+}

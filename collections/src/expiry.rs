@@ -96,7 +96,12 @@ pub(crate) struct Expiry {
     /// that filing a write touches one cache line of the slot's, not two.
     timers: Vec<Timer>,
     /// Per slot, with a TTI: the last use.
-    accessed: Vec<RelaxedU64>,
+    accessed: TimeColumn,
+    /// Per slot, with a refresh period: the last write.
+    written: TimeColumn,
+    /// Entries older than this since their last write are stale (still
+    /// served, due for a reload); `NEVER` for no refresh.
+    refresh: u64,
     /// Uniform-TTL writes, oldest first: `(slot, deadline)`.
     log: VecDeque<(u32, u64)>,
     /// The sequence number of the log's front record (wrapping).
@@ -118,6 +123,17 @@ pub(crate) struct Expiry {
 
 impl Expiry {
     pub(crate) fn new(ttl: Option<Duration>, tti: Option<Duration>, clock: Option<Clock>) -> Self {
+        Self::with_refresh(ttl, tti, None, clock)
+    }
+
+    /// [`new`](Self::new), with entries stale `refresh` after their last
+    /// write (see [`is_stale`](Self::is_stale)).
+    pub(crate) fn with_refresh(
+        ttl: Option<Duration>,
+        tti: Option<Duration>,
+        refresh: Option<Duration>,
+        clock: Option<Clock>,
+    ) -> Self {
         let mut expiry = Expiry {
             clock,
             reader: Reader::Off,
@@ -126,7 +142,9 @@ impl Expiry {
             tti: tti.map_or(NEVER, nanos),
             active: false,
             timers: Vec::new(),
-            accessed: Vec::new(),
+            accessed: TimeColumn::default(),
+            written: TimeColumn::default(),
+            refresh: refresh.map_or(NEVER, nanos),
             log: VecDeque::new(),
             log_head: 0,
             sentinels: Vec::new(),
@@ -136,7 +154,7 @@ impl Expiry {
             horizon: RelaxedU64::new(NEVER),
             wheel_min: NEVER,
         };
-        if ttl.is_some() || tti.is_some() {
+        if ttl.is_some() || tti.is_some() || refresh.is_some() {
             expiry.activate(0);
         }
         expiry
@@ -173,9 +191,8 @@ impl Expiry {
         let now = self.reader.now();
         self.wheel_now = now;
         self.timers = vec![NO_TIMER; slots];
-        if self.has_tti() {
-            self.accessed = (0..slots).map(|_| RelaxedU64::new(now)).collect();
-        }
+        self.accessed.fill(self.tti != NEVER, slots, now);
+        self.written.fill(self.refresh != NEVER, slots, now);
         self.sentinels = (0..RINGS as u32)
             .map(|s| Ring {
                 prev: SENTINEL + s,
@@ -225,14 +242,31 @@ impl Expiry {
         }
         let i = i as usize;
         expired(self.timers[i].deadline, now)
-            || (self.has_tti() && expired(self.accessed[i].get().saturating_add(self.tti), now))
+            || (self.has_tti() && expired(self.accessed.get(i).saturating_add(self.tti), now))
+    }
+
+    /// Whether slot `i` was last written at least the refresh period before
+    /// `now`: still served, but due for a reload. Always false without a
+    /// refresh period.
+    #[inline]
+    pub(crate) fn is_stale(&self, i: u32, now: u64) -> bool {
+        self.refresh != NEVER
+            && expired(
+                self.written.get(i as usize).saturating_add(self.refresh),
+                now,
+            )
+    }
+
+    #[inline]
+    pub(crate) fn refreshes(&self) -> bool {
+        self.refresh != NEVER
     }
 
     /// Records a use of slot `i` (restarts its TTI).
     #[inline]
     pub(crate) fn on_read(&self, i: u32, now: u64) {
         if self.has_tti() {
-            self.accessed[i as usize].set(now);
+            self.accessed.set(i as usize, now);
             self.lower_horizon(now.saturating_add(self.tti));
         }
     }
@@ -266,8 +300,8 @@ impl Expiry {
         }
         if self.has_tti() && lru_tail != NIL {
             h = h.min(
-                self.accessed[lru_tail as usize]
-                    .get()
+                self.accessed
+                    .get(lru_tail as usize)
                     .saturating_add(self.tti),
             );
         }
@@ -287,6 +321,9 @@ impl Expiry {
 
     fn file_write(&mut self, i: u32, now: u64, deadline: u64, per_entry: bool) {
         self.on_read(i, now);
+        if self.refresh != NEVER {
+            self.written.set(i as usize, now);
+        }
         self.timers[i as usize].deadline = deadline;
         self.lower_horizon(deadline);
         if self.wheel_min != NEVER {
@@ -368,9 +405,8 @@ impl Expiry {
     pub(crate) fn push(&mut self, now: u64) {
         if self.active {
             self.timers.push(NO_TIMER);
-            if self.has_tti() {
-                self.accessed.push(RelaxedU64::new(now));
-            }
+            self.accessed.push(now);
+            self.written.push(now);
         }
     }
 
@@ -378,15 +414,15 @@ impl Expiry {
     pub(crate) fn reserve_exact(&mut self, additional: usize) {
         if self.active {
             self.timers.reserve_exact(additional);
-            if self.has_tti() {
-                self.accessed.reserve_exact(additional);
-            }
+            self.accessed.reserve_exact(additional);
+            self.written.reserve_exact(additional);
         }
     }
 
     pub(crate) fn shrink_to(&mut self, room: usize) {
         self.timers.shrink_to(room);
         self.accessed.shrink_to(room);
+        self.written.shrink_to(room);
         if self.log.len() > 2 * room {
             self.compact_log();
         }
@@ -400,7 +436,8 @@ impl Expiry {
         self.horizon.set(NEVER);
         self.wheel_min = NEVER;
         self.timers = Vec::new();
-        self.accessed = Vec::new();
+        self.accessed.clear();
+        self.written.clear();
         self.log = VecDeque::new();
         self.log_head = 0;
         for (s, ring) in (0..).zip(&mut self.sentinels) {
@@ -413,7 +450,8 @@ impl Expiry {
 
     pub(crate) fn heap_bytes(&self) -> usize {
         self.timers.capacity() * core::mem::size_of::<Timer>()
-            + self.accessed.capacity() * core::mem::size_of::<RelaxedU64>()
+            + self.accessed.heap_bytes()
+            + self.written.heap_bytes()
             + self.log.capacity() * core::mem::size_of::<(u32, u64)>()
             + self.sentinels.capacity() * core::mem::size_of::<Ring>()
     }
@@ -430,9 +468,8 @@ impl Expiry {
         self.unlink(i);
         let i_us = i as usize;
         self.timers.swap_remove(i_us);
-        if self.has_tti() {
-            self.accessed.swap_remove(i_us);
-        }
+        self.accessed.swap_remove(i_us);
+        self.written.swap_remove(i_us);
         if let Some(&Timer {
             deadline,
             ring: Ring { prev, next },
@@ -471,13 +508,8 @@ impl Expiry {
             }
             timers[r as usize] = timer;
         }
-        if self.has_tti() {
-            let accessed: Vec<RelaxedU64> = (0..rank.len()).map(|_| RelaxedU64::new(0)).collect();
-            for (i, &r) in rank.iter().enumerate() {
-                accessed[r as usize].set(self.accessed[i].get());
-            }
-            self.accessed = accessed;
-        }
+        self.accessed.permute(rank);
+        self.written.permute(rank);
         for ring in &mut self.sentinels {
             *ring = Ring {
                 prev: moved(ring.prev),
@@ -527,10 +559,8 @@ impl Expiry {
         let mut keep = new_index.iter().map(|&n| n != NIL);
         self.timers.retain(|_| keep.next().unwrap_or(true));
         self.compact_log();
-        if self.has_tti() {
-            let mut keep = new_index.iter().map(|&n| n != NIL);
-            self.accessed.retain(|_| keep.next().unwrap_or(true));
-        }
+        self.accessed.retain(new_index);
+        self.written.retain(new_index);
     }
 
     // --- finding what is due ------------------------------------------------
@@ -823,5 +853,88 @@ mod tests {
         e.retain(&[0, NIL, 1, NIL, 2]);
         e.check();
         assert_eq!(e.timers.len(), 3);
+    }
+}
+
+/// A time per slot, kept parallel to the slab (a TTI's last use, a
+/// refresh's last write): empty, and every call a test of `on`, while the
+/// map does not need it.
+#[derive(Clone, Debug, Default)]
+struct TimeColumn {
+    on: bool,
+    times: Vec<RelaxedU64>,
+}
+
+impl TimeColumn {
+    /// Switches the column on (or leaves it off) for `slots` slots, each
+    /// at `now`.
+    fn fill(&mut self, on: bool, slots: usize, now: u64) {
+        self.on = on;
+        self.times = if on {
+            (0..slots).map(|_| RelaxedU64::new(now)).collect()
+        } else {
+            Vec::new()
+        };
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> u64 {
+        self.times[i].get()
+    }
+
+    #[inline]
+    fn set(&self, i: usize, now: u64) {
+        self.times[i].set(now);
+    }
+
+    #[inline]
+    fn push(&mut self, now: u64) {
+        if self.on {
+            self.times.push(RelaxedU64::new(now));
+        }
+    }
+
+    fn reserve_exact(&mut self, additional: usize) {
+        if self.on {
+            self.times.reserve_exact(additional);
+        }
+    }
+
+    fn shrink_to(&mut self, room: usize) {
+        self.times.shrink_to(room);
+    }
+
+    fn clear(&mut self) {
+        self.times = Vec::new();
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.times.capacity() * core::mem::size_of::<RelaxedU64>()
+    }
+
+    #[inline]
+    fn swap_remove(&mut self, i: usize) {
+        if self.on {
+            self.times.swap_remove(i);
+        }
+    }
+
+    /// Slot `i` moves to `rank[i]`.
+    fn permute(&mut self, rank: &[u32]) {
+        if self.on {
+            let moved: Vec<RelaxedU64> = (0..rank.len()).map(|_| RelaxedU64::new(0)).collect();
+            for (i, &r) in rank.iter().enumerate() {
+                moved[r as usize].set(self.times[i].get());
+            }
+            self.times = moved;
+        }
+    }
+
+    /// Slot `i` moves to `new_index[i]`, or goes where that is `NIL`.
+    fn retain(&mut self, new_index: &[u32]) {
+        if self.on {
+            let mut keep = new_index.iter().map(|&n| n != NIL);
+            self.times.retain(|_| keep.next().unwrap_or(true));
+        }
     }
 }

@@ -89,6 +89,8 @@ pub struct Builder<K, V, S = DefaultHashBuilder, B = NoBound> {
     clock: Option<Clock>,
     name: Option<Arc<str>>,
     policy: Policy,
+    /// The sync map's refresh period (`sync::Builder::refresh_after`).
+    refresh: Option<Duration>,
     hasher: S,
     state: PhantomData<fn() -> B>,
 }
@@ -105,6 +107,7 @@ impl<K, V> Builder<K, V> {
             clock: None,
             name: None,
             policy: Policy::Lru,
+            refresh: None,
             hasher: DefaultHashBuilder::default(),
             state: PhantomData,
         }
@@ -123,6 +126,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             clock: self.clock,
             name: self.name,
             policy: self.policy,
+            refresh: self.refresh,
             hasher: self.hasher,
             state: PhantomData,
         }
@@ -372,6 +376,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             clock: self.clock,
             name: self.name,
             policy: self.policy,
+            refresh: self.refresh,
             hasher,
             state: PhantomData,
         }
@@ -411,48 +416,80 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         self.name.take()
     }
 
+    /// Entries become stale `period` after their last write (read by the
+    /// sync map's loading calls, which reload stale entries).
+    pub(crate) fn refresh_after(mut self, period: Duration) -> Self {
+        self.refresh = Some(period);
+        self
+    }
+
     /// The count bound set so far (`usize::MAX` for none).
     pub(crate) fn capacity_bound(&self) -> usize {
         self.capacity.unwrap_or(usize::MAX)
     }
 
-    /// The map split into `n` shards whose bounds add up to this builder's
-    /// (the first `capacity % n` shards take one more entry, likewise for
-    /// weight), each holding its evictions for the owner, and the listener
-    /// apart: the sync map calls it after releasing a shard's lock.
+    /// The weight bound set so far (`u64::MAX` for none).
+    pub(crate) fn weight_bound(&self) -> u64 {
+        self.max_weight.unwrap_or(u64::MAX)
+    }
+
+    /// The map split into `n` shards, each bounded by the whole bound and
+    /// holding its evictions for the owner, and the listener apart: the
+    /// sync map calls it after releasing a shard's lock.
     pub(crate) fn build_shards<M>(self, n: usize) -> Shards<K, V, S, M>
     where
         S: Clone,
     {
-        let split = |total: u64, i: u64| total / n as u64 + u64::from(i < total % n as u64);
-        let clock = (self.ttl.is_some() || self.tti.is_some())
+        let clock = (self.ttl.is_some() || self.tti.is_some() || self.refresh.is_some())
             .then(|| self.clock.clone().unwrap_or_default())
             .or(self.clock.clone());
-        let shards = (0..n as u64)
-            .map(|i| {
-                let capacity = self.capacity.map_or(usize::MAX, |c| {
-                    if c == usize::MAX {
-                        c
-                    } else {
-                        split(c as u64, i) as usize
-                    }
-                });
-                let max_weight = self
-                    .max_weight
-                    .map(|w| if w == u64::MAX { w } else { split(w, i) });
+        let capacity = self.capacity.unwrap_or(usize::MAX);
+        let shares = shares(capacity, self.max_weight.unwrap_or(u64::MAX), n);
+        let shards = shares
+            .map(|(slots, weight)| {
+                // Every shard is bounded by the whole map's bound (a shard
+                // may hold more than its share while the map has room; the
+                // sync map evicts when the total reaches the bound), and
+                // sizes its policy's queues by its share.
                 let mut map = BoundedMap::from_parts(
                     capacity,
-                    max_weight,
+                    self.max_weight,
                     self.weigher.clone(),
                     None,
-                    Expiry::new(self.ttl, self.tti, clock.clone()),
+                    Expiry::with_refresh(self.ttl, self.tti, self.refresh, clock.clone()),
                     self.hasher.clone(),
                 );
                 map.set_policy(self.policy);
+                map.set_share(slots, weight);
                 map.hold_evictions();
                 map
             })
             .collect();
         (shards, self.listener)
     }
+}
+
+/// Each of `n` shards' share of a count and a weight bound: equal parts
+/// that add up to the bound exactly (the first `bound % n` get one more);
+/// an unlimited bound stays unlimited in every share.
+pub(crate) fn shares(
+    capacity: usize,
+    max_weight: u64,
+    n: usize,
+) -> impl Iterator<Item = (usize, u64)> {
+    let split = move |total: u64, i: u64| {
+        if total == u64::MAX {
+            total
+        } else {
+            total / n as u64 + u64::from(i < total % n as u64)
+        }
+    };
+    (0..n as u64).map(move |i| {
+        let slots = if capacity == usize::MAX {
+            capacity
+        } else {
+            split(capacity as u64, i) as usize
+        };
+        (slots, split(max_weight, i))
+    })
 }

@@ -11,6 +11,7 @@ mod builder;
 mod entry;
 mod iter;
 
+pub(crate) use builder::shares;
 pub use builder::{Bounded, Builder, HasBound, NoBound};
 pub use entry::{Entry, OccupiedEntry, VacantEntry};
 pub use iter::{Drain, IntoIter, Iter, IterMut, Keys, Values, ValuesMut};
@@ -137,6 +138,10 @@ pub struct BoundedMap<K, V, S = DefaultHashBuilder, M = Unshared> {
     hasher: S,
     capacity: usize,
     max_weight: u64,
+    /// The bound the policy sizes its queues by: the map's own, or for a
+    /// shard of the sync map its share of the map's (which it may exceed
+    /// while the map as a whole has room).
+    share: (usize, u64),
     weighted: bool,
     total_weight: u64,
     weigher: Option<Weigher<K, V>>,
@@ -294,6 +299,7 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
             hasher,
             capacity,
             max_weight: max_weight.unwrap_or(u64::MAX),
+            share: (capacity, max_weight.unwrap_or(u64::MAX)),
             weighted: max_weight.is_some() || weigher.is_some(),
             total_weight: 0,
             weigher,
@@ -343,6 +349,12 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
     /// Chooses the eviction policy of a map that is still empty (builders
     /// call it). A map with a TTI stays LRU: its idle queue is the recency
     /// list.
+    /// For a sync-map shard: the share of the map's bounds its policy sizes
+    /// its queues by.
+    pub(crate) fn set_share(&mut self, slots: usize, weight: u64) {
+        self.share = (slots, weight);
+    }
+
     pub(crate) fn set_policy(&mut self, policy: Policy) {
         debug_assert!(self.slots.is_empty());
         self.lfu = match policy {
@@ -562,7 +574,9 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
             updates: self.updates,
             evictions: self.evictions,
             len: self.len(),
-            capacity: self.capacity,
+            // A sync-map shard reports its share, so that the shards'
+            // figures (as the registry sums them) add up to the map's bound.
+            capacity: self.share.0,
             bytes: self.own_bytes(),
         }
     }
@@ -1074,6 +1088,39 @@ where
         found
     }
 
+    /// Whether slot `i` is older than the refresh period since its last
+    /// write (the sync map's `refresh_after`): still live, due a reload.
+    #[inline]
+    pub(crate) fn is_stale(&self, i: u32) -> bool {
+        self.expiry.refreshes() && self.expiry.is_stale(i, self.expiry.now())
+    }
+
+    /// `get`, with whether the entry is stale (see `is_stale`).
+    pub(crate) fn get_aging<Q>(&self, key: &Q) -> Option<(&V, bool)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.lookup(key)?;
+        Some((&self.slots[i as usize].value, self.is_stale(i)))
+    }
+
+    /// Whether `key` has a live entry that is stale, without counting a
+    /// use: `None` when it has no live entry.
+    pub(crate) fn staleness<Q>(&self, key: &Q) -> Option<bool>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hash(key);
+        let i = if self.expiry.active() {
+            self.find_live(hash, key, self.expiry.now())
+        } else {
+            self.find(hash, key)
+        }?;
+        Some(self.is_stale(i))
+    }
+
     /// The value in slot `i` (from `find_shared`).
     #[inline]
     pub(crate) fn value_at(&self, i: u32) -> &V {
@@ -1317,10 +1364,10 @@ where
     /// none). `None` when there is nothing else to evict.
     fn victim(&mut self, keep: u32) -> Option<(u32, Option<u64>)> {
         let bounds = Bounds {
-            slots: self.slot_bound(),
+            slots: self.share.0.min(self.slot_bound()),
             len: self.slots.len(),
             weighted: self.weighted,
-            max_weight: self.max_weight,
+            max_weight: self.share.1.min(self.max_weight),
             total_weight: self.total_weight,
         };
         let Some(lfu) = &mut self.lfu else {
@@ -1890,9 +1937,67 @@ where
                 break;
             }
         }
+        if self.share.0 == self.capacity {
+            self.share.0 = capacity;
+        }
         self.capacity = capacity;
         self.maybe_shrink();
         self.deliver();
+    }
+
+    /// Changes the bound on total weight, evicting least recent entries
+    /// (cause [`EvictionCause::Size`], to the listener) until the rest fits.
+    /// On a map built without a weight bound, entries weigh what the
+    /// weigher says, or 1 each without one, from now on.
+    ///
+    /// *O*(1) plus *O*(1) per evicted entry; *O*(`len`) the first time on a
+    /// map that was not weighing its entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::BoundedMap;
+    ///
+    /// let mut m = BoundedMap::<u8, String>::builder()
+    ///     .max_weight(100)
+    ///     .weigher(|_, v: &String| v.len() as u64)
+    ///     .build();
+    /// m.insert(1, "a".repeat(40));
+    /// m.insert(2, "b".repeat(40));
+    /// m.set_max_weight(50);
+    /// assert_eq!(m.keys().copied().collect::<Vec<_>>(), [2]);
+    /// assert_eq!(m.max_weight(), Some(50));
+    /// ```
+    pub fn set_max_weight(&mut self, max_weight: u64) {
+        let now = self.begin();
+        if !self.weighted {
+            // Without a weigher every entry weighs 1.
+            self.weights = vec![1; self.slots.len()];
+            self.total_weight = self.slots.len() as u64;
+            self.weighted = true;
+        }
+        while self.total_weight > max_weight {
+            if self.evict_one(now, NIL).is_none() {
+                break;
+            }
+        }
+        if self.share.1 == self.max_weight {
+            self.share.1 = max_weight;
+        }
+        self.max_weight = max_weight;
+        self.maybe_shrink();
+        self.deliver();
+    }
+
+    /// For a sync-map shard: evicts the policy's next victim (cause `Size`,
+    /// or `Expired` if it has), to bring the whole map back under its
+    /// bound. False when the shard has nothing to evict.
+    pub(crate) fn shed_one(&mut self) -> bool {
+        let now = self.begin();
+        let shed = self.evict_one(now, NIL).is_some();
+        self.maybe_shrink();
+        self.deliver();
+        shed
     }
 
     /// Removes every entry, handing each to the listener with cause
@@ -2129,6 +2234,7 @@ where
             hasher: self.hasher.clone(),
             capacity: self.capacity,
             max_weight: self.max_weight,
+            share: self.share,
             weighted: self.weighted,
             total_weight: self.total_weight,
             weigher: self.weigher.clone(),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use hashbrown::{DefaultHashBuilder, HashMap};
 
 use super::read_log::ReadLog;
-use super::{BoundedMap, Shard, ShardCell};
+use super::{BoundedMap, Shard, ShardCell, ShardLoad, Totals};
 use crate::bounded::{self, Bounded, NoBound};
 use crate::EvictionCause;
 
@@ -138,6 +138,38 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         self.with_inner(|b| b.policy(policy))
     }
 
+    /// Entries become stale `period` after their last write: the loading
+    /// calls ([`get_or_insert_with`](BoundedMap::get_or_insert_with), its
+    /// `try_` twin and the async pair) still return a stale entry at once,
+    /// to every caller, and one caller (single-flight) runs its loader to
+    /// replace it, returning the fresh value. If that load fails, the old
+    /// value stays (until its TTL, if any) and that caller gets it too. A
+    /// refresh is not a bound: give the map a capacity, weight or TTL as
+    /// well. Plain reads (`get`) return stale entries without reloading.
+    ///
+    /// Caffeine's `refreshAfterWrite`, without a background executor: the
+    /// caller that finds the entry stale does the reload.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let clock = leakless::ManualClock::new();
+    /// let prices = leakless::sync::BoundedMap::<&str, u32>::builder()
+    ///     .capacity(1_000)
+    ///     .refresh_after(Duration::from_secs(60))
+    ///     .clock(clock.clone())
+    ///     .build();
+    /// assert_eq!(prices.get_or_insert_with("tea", || 3), 3);
+    /// clock.advance(Duration::from_secs(61));
+    /// // Stale: this caller reloads; the old price was served meanwhile.
+    /// assert_eq!(prices.get_or_insert_with("tea", || 4), 4);
+    /// assert_eq!(prices.get_or_insert_with("tea", || unreachable!()), 4);
+    /// ```
+    pub fn refresh_after(self, period: Duration) -> Self {
+        self.with_inner(|b| b.refresh_after(period))
+    }
+
     /// The time source for expiry. See the unsync
     /// [`Builder::clock`](bounded::Builder::clock).
     ///
@@ -260,6 +292,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
     {
         let name = self.inner.take_name();
         let capacity = self.inner.capacity_bound();
+        let max_weight = self.inner.weight_bound();
         let n = self.shards.unwrap_or_else(|| default_shards(capacity));
         let (mut engines, listener) = self.inner.build_shards::<bounded::Shared>(n);
         let exclusive_reads = engines.first().is_some_and(|e| e.tti().is_some());
@@ -282,11 +315,12 @@ impl<K, V, S, B> Builder<K, V, S, B> {
                         flights: HashMap::new(),
                     }),
                     reads: ReadLog::default(),
+                    load: ShardLoad::default(),
                 })
                 .collect(),
             hasher,
             mask: n - 1,
-            capacity,
+            totals: Totals::new(capacity, max_weight),
             listener,
             probe,
             exclusive_reads,

@@ -1,227 +1,325 @@
-//! Single-flight loading: when several callers ask for the same absent key,
-//! one (the leader) runs its initializer with no lock held and the others
-//! wait for its value. The per-key bookkeeping lives in the key's shard
-//! (`Shard::flights`); a `Flight` is made only once a second caller has to
-//! wait.
+//! Single-flight: when several callers ask for the same absent key, one (the
+//! leader) runs its loader with no lock held and the others wait for its
+//! value, blocking on a `Condvar` or as a future that registered its
+//! `Waker`, both on the same [`Flight`]. The per-key bookkeeping
+//! ([`InFlight`]) lives in the key's shard; a `Flight` is allocated only
+//! once a second caller has to wait.
+//!
+//! The leader holds a [`Landing`]: finishing it stores the value and hands
+//! it to the waiters; dropping it unfinished (the loader failed or panicked,
+//! or an async leader's future was dropped mid-load) wakes them to try
+//! again, and one of them leads with its own loader. No waiter can be left
+//! waiting on a leader that is gone.
 
-use core::convert::Infallible;
+use core::cell::{Cell, RefCell};
+use core::future::Future;
 use core::hash::{BuildHasher, Hash};
+use core::pin::Pin;
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use core::task::{Context, Poll, Waker};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::{self, ThreadId};
 
 use super::BoundedMap;
 
-/// A key being initialized: by which thread, and the flight its waiters
-/// wait on (made by the first waiter).
+/// A key being loaded: which run leads it, and the flight its waiters wait
+/// on (made by the first waiter).
 pub(super) struct InFlight<V> {
-    leader: ThreadId,
+    pub(super) id: FlightId,
     flight: Option<Arc<Flight<V>>>,
 }
 
-/// A `get_or_insert_with` initialization that others wait for: how it
-/// ended.
-struct Flight<V> {
-    state: Mutex<FlightState<V>>,
+impl<V> InFlight<V> {
+    pub(super) fn new(id: FlightId) -> Self {
+        InFlight { id, flight: None }
+    }
+
+    /// The flight to wait on, made if this is its first waiter.
+    pub(super) fn join(&mut self) -> Arc<Flight<V>> {
+        Arc::clone(self.flight.get_or_insert_with(|| {
+            Arc::new(Flight {
+                state: Mutex::new(State {
+                    outcome: Outcome::Running,
+                    wakers: Vec::new(),
+                    free: Vec::new(),
+                }),
+                ended: Condvar::new(),
+            })
+        }))
+    }
+}
+
+/// A load that others wait for.
+pub(super) struct Flight<V> {
+    state: Mutex<State<V>>,
+    /// Wakes the blocking waiters; async ones are woken through `wakers`.
     ended: Condvar,
 }
 
-impl<V> Flight<V> {
-    fn end(&self, state: FlightState<V>) {
-        *lock(&self.state) = state;
-        self.ended.notify_all();
-    }
+struct State<V> {
+    outcome: Outcome<V>,
+    /// Async waiters' wakers, by the slot each waiter was given; a waiter
+    /// dropped before the end clears its slot for the next to reuse.
+    wakers: Vec<Option<Waker>>,
+    free: Vec<usize>,
 }
 
-enum FlightState<V> {
+enum Outcome<V> {
     Running,
     Done(V),
-    /// The initializer panicked or failed: a waiter retries.
-    Failed,
+    /// The leader failed, panicked or was dropped: every waiter tries again.
+    Abandoned,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A flight's state is a plain value: a panic cannot leave it half made.
+    // A flight's state is plain data, changed in single assignments: a
+    // panic elsewhere cannot leave it half made.
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl<K, V, S> BoundedMap<K, V, S>
-where
-    K: Hash + Eq + Clone,
-    V: Clone,
-    S: BuildHasher,
-{
-    /// The value of `key`, inserting `make()` first if it is absent; either
-    /// way a use. Single-flight: when several threads ask for the same
-    /// absent key at once, one runs `make` (with no lock held) and the
-    /// others wait for its value. If `make` panics, the waiters wake and one
-    /// of them runs its own `make`.
-    ///
-    /// # Panics
-    ///
-    /// If `make` panics (after waking the waiters), and if `make` itself
-    /// calls this for the same key on the same map: that would wait for
-    /// itself forever, so it panics instead, saying so.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m = leakless::sync::BoundedMap::new(10);
-    /// assert_eq!(m.get_or_insert_with(1, || "computed"), "computed");
-    /// assert_eq!(m.get_or_insert_with(1, || unreachable!()), "computed");
-    /// ```
-    pub fn get_or_insert_with(&self, key: K, make: impl FnOnce() -> V) -> V {
-        match self.try_get_or_insert_with(key, || Ok::<V, Infallible>(make())) {
-            Ok(v) => v,
-            Err(never) => match never {},
+impl<V: Clone> Flight<V> {
+    /// Ends the flight: every waiter, blocking or async, wakes.
+    fn end(&self, outcome: Outcome<V>) {
+        let wakers = {
+            let mut state = lock(&self.state);
+            state.outcome = outcome;
+            state.free.clear();
+            core::mem::take(&mut state.wakers)
+        };
+        self.ended.notify_all();
+        // Wakers run executor code: outside the flight's lock.
+        for waker in wakers.into_iter().flatten() {
+            waker.wake();
         }
     }
 
-    /// [`get_or_insert_with`](Self::get_or_insert_with) with a fallible
-    /// `make`: an error is returned to this caller, stores nothing, and
-    /// lets a waiting caller try its own `make`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m: leakless::sync::BoundedMap<u8, u8> = leakless::sync::BoundedMap::new(10);
-    /// assert_eq!(m.try_get_or_insert_with(1, || Err("offline")), Err("offline"));
-    /// assert_eq!(m.try_get_or_insert_with(1, || Ok::<_, &str>(7)), Ok(7));
-    /// ```
-    pub fn try_get_or_insert_with<E>(
-        &self,
-        key: K,
-        make: impl FnOnce() -> Result<V, E>,
-    ) -> Result<V, E> {
-        // A hit needs only the read lock (not with a TTI: see
-        // `exclusive_reads`); a miss is counted by the locked lookup below.
-        if !self.exclusive_reads {
-            if let Some(v) = self.read_with(&key, false, V::clone) {
-                return Ok(v);
-            }
-        }
-        let mut make = Some(make);
+    /// Blocks until the flight ends: its value, or `None` to try again.
+    pub(super) fn wait(&self) -> Option<V> {
+        let mut state = lock(&self.state);
         loop {
-            enum Role<V> {
-                Leader,
-                Waiter(Arc<Flight<V>>),
-                Reentrant,
-            }
-            let shard = self.shard_of(&key);
-            let role = {
-                let mut guard = shard.write();
-                if let Some(v) = guard.map.get(&key) {
-                    return Ok(v.clone());
+            match &state.outcome {
+                Outcome::Running => {
+                    state = self
+                        .ended
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner);
                 }
-                // Only a miss needs to know who is asking.
-                let me = thread::current().id();
-                match guard.flights.get_mut(&key) {
-                    Some(in_flight) if in_flight.leader == me => Role::Reentrant,
-                    // Someone else is initializing: wait on its flight,
-                    // making it if we are the first to wait.
-                    Some(in_flight) => {
-                        Role::Waiter(Arc::clone(in_flight.flight.get_or_insert_with(|| {
-                            Arc::new(Flight {
-                                state: Mutex::new(FlightState::Running),
-                                ended: Condvar::new(),
-                            })
-                        })))
-                    }
-                    None => {
-                        let in_flight = InFlight {
-                            leader: me,
-                            flight: None,
-                        };
-                        guard.flights.insert(key.clone(), in_flight);
-                        Role::Leader
-                    }
-                }
-            };
-            match role {
-                Role::Reentrant => panic!(
-                    "leakless::sync::BoundedMap::get_or_insert_with called again for the same key \
-                     from inside its own initializer: it would wait for itself"
-                ),
-                Role::Waiter(flight) => {
-                    let mut state = lock(&flight.state);
-                    loop {
-                        match &*state {
-                            FlightState::Running => {
-                                state = flight
-                                    .ended
-                                    .wait(state)
-                                    .unwrap_or_else(PoisonError::into_inner);
-                            }
-                            FlightState::Done(v) => return Ok(v.clone()),
-                            FlightState::Failed => break,
-                        }
-                    }
-                }
-                Role::Leader => {
-                    let mut landing = Landing {
-                        map: self,
-                        key: &key,
-                        done: false,
-                    };
-                    let Some(make) = make.take() else {
-                        unreachable!("a caller leads at most once: it returns either way")
-                    };
-                    let value = make()?;
-                    landing.complete(value.clone());
-                    return Ok(value);
-                }
+                Outcome::Done(v) => return Some(v.clone()),
+                Outcome::Abandoned => return None,
             }
         }
     }
 }
 
-/// The leader's side of a flight: stores the value and wakes the waiters,
-/// or, if dropped unfinished (the initializer panicked or failed), wakes
-/// them to retry.
-struct Landing<'a, K, V, S>
+/// Waits for a flight without blocking: `Pending` with the task's `Waker`
+/// registered, then the value, or `None` to try again.
+pub(super) struct Wait<V> {
+    flight: Arc<Flight<V>>,
+    slot: Option<usize>,
+}
+
+impl<V> Wait<V> {
+    pub(super) fn new(flight: Arc<Flight<V>>) -> Self {
+        Wait { flight, slot: None }
+    }
+}
+
+impl<V: Clone> Future for Wait<V> {
+    type Output = Option<V>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<V>> {
+        let this = &mut *self;
+        let mut state = lock(&this.flight.state);
+        match &state.outcome {
+            Outcome::Done(v) => {
+                let v = v.clone();
+                this.slot = None;
+                return Poll::Ready(Some(v));
+            }
+            Outcome::Abandoned => {
+                this.slot = None;
+                return Poll::Ready(None);
+            }
+            Outcome::Running => {}
+        }
+        let state = &mut *state;
+        match this.slot {
+            Some(i) => match &mut state.wakers[i] {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                w => *w = Some(cx.waker().clone()),
+            },
+            None => {
+                let waker = Some(cx.waker().clone());
+                let i = match state.free.pop() {
+                    Some(i) => {
+                        state.wakers[i] = waker;
+                        i
+                    }
+                    None => {
+                        state.wakers.push(waker);
+                        state.wakers.len() - 1
+                    }
+                };
+                this.slot = Some(i);
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl<V> Drop for Wait<V> {
+    fn drop(&mut self) {
+        // A waiter that went away (a timeout, a `select!`) leaves no waker
+        // behind: a long flight with many cancelled waiters stays small.
+        if let Some(i) = self.slot {
+            let mut state = lock(&self.flight.state);
+            if let Outcome::Running = state.outcome {
+                state.wakers[i] = None;
+                state.free.push(i);
+            }
+        }
+    }
+}
+
+/// Names one leader's run, so that a loader asking for its own key is
+/// caught instead of waiting for itself.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) struct FlightId(u64);
+
+/// Ids are handed out in blocks, so a thread takes the shared counter once
+/// per block, not once per miss.
+const ID_BLOCK: u64 = 1 << 20;
+static NEXT_ID_BLOCK: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// The next id this thread hands out, and the end of its block.
+    static IDS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+    /// The runs this thread is inside right now (a loader's call, or a
+    /// leading future's poll), innermost last.
+    static LEADING: RefCell<Vec<FlightId>> = const { RefCell::new(Vec::new()) };
+}
+
+impl FlightId {
+    pub(super) fn next() -> Self {
+        IDS.with(|ids| {
+            let (mut next, mut end) = ids.get();
+            if next == end {
+                next = NEXT_ID_BLOCK.fetch_add(1, Relaxed) * ID_BLOCK;
+                end = next + ID_BLOCK;
+            }
+            ids.set((next + 1, end));
+            FlightId(next)
+        })
+    }
+
+    /// Whether this thread is inside this run's loader: then waiting for
+    /// the flight would wait for itself.
+    pub(super) fn is_running_here(self) -> bool {
+        LEADING.with(|l| l.borrow().contains(&self))
+    }
+
+    /// Runs `f` (a loader, or one poll of a leader's future) marked as
+    /// inside this run.
+    pub(super) fn enter<R>(self, f: impl FnOnce() -> R) -> R {
+        struct Exit;
+        impl Drop for Exit {
+            fn drop(&mut self) {
+                LEADING.with(|l| l.borrow_mut().pop());
+            }
+        }
+        LEADING.with(|l| l.borrow_mut().push(self));
+        let _exit = Exit;
+        f()
+    }
+}
+
+/// The leader's future, polled inside its run (see [`FlightId::enter`]).
+pub(super) struct Leading<'a, F> {
+    pub(super) id: FlightId,
+    pub(super) load: Pin<&'a mut F>,
+}
+
+impl<F: Future> Future for Leading<'_, F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = &mut *self;
+        this.id.enter(|| this.load.as_mut().poll(cx))
+    }
+}
+
+/// The leader's side of a flight: [`finish`](Landing::finish) stores the
+/// value and hands it to the waiters; dropped unfinished (the loader
+/// failed or panicked, or the leading future was dropped), it wakes them
+/// to try again.
+pub(super) struct Landing<'a, K, V, S>
 where
     K: Hash + Eq,
+    V: Clone,
     S: BuildHasher,
 {
     map: &'a BoundedMap<K, V, S>,
     key: &'a K,
-    done: bool,
+    id: FlightId,
 }
 
-impl<K, V, S> Landing<'_, K, V, S>
+impl<'a, K, V, S> Landing<'a, K, V, S>
 where
     K: Hash + Eq + Clone,
     V: Clone,
     S: BuildHasher,
 {
-    fn complete(&mut self, value: V) {
-        let key = self.key.clone();
+    pub(super) fn new(map: &'a BoundedMap<K, V, S>, key: &'a K, id: FlightId) -> Self {
+        Landing { map, key, id }
+    }
+
+    /// Stores `value` (replacing whatever a plain `insert` wrote meanwhile)
+    /// and hands it to the waiters.
+    pub(super) fn finish(self, value: V) -> V {
         let stored = value.clone();
-        // A plain `insert` of this key may have landed while `make` ran: the
-        // value it wrote is replaced, and dropped here, after the lock.
         let (replaced, flight) = self.map.with_shard(self.key, |s| {
-            let replaced = s.map.insert(key, stored);
-            (replaced, s.flights.remove(self.key).and_then(|f| f.flight))
+            let replaced = s.map.insert(self.key.clone(), stored);
+            (replaced, take_flight(&mut s.flights, self.key, self.id))
         });
+        core::mem::forget(self);
+        // The replaced value is the user's: dropped here, after the lock.
         drop(replaced);
-        self.done = true;
         if let Some(flight) = flight {
-            flight.end(FlightState::Done(value));
+            flight.end(Outcome::Done(value.clone()));
         }
+        value
     }
 }
 
 impl<K, V, S> Drop for Landing<'_, K, V, S>
 where
     K: Hash + Eq,
+    V: Clone,
     S: BuildHasher,
 {
     fn drop(&mut self) {
-        if self.done {
-            return;
+        let flight = {
+            let mut shard = self.map.shard_of(self.key).write();
+            take_flight(&mut shard.flights, self.key, self.id)
+        };
+        if let Some(flight) = flight {
+            flight.end(Outcome::Abandoned);
         }
-        let in_flight = self.map.shard_of(self.key).write().flights.remove(self.key);
-        if let Some(flight) = in_flight.and_then(|f| f.flight) {
-            flight.end(FlightState::Failed);
-        }
+    }
+}
+
+/// Removes the key's flight if it is still run `id`'s, returning its
+/// waiters' side.
+fn take_flight<K, V, Q>(
+    flights: &mut hashbrown::HashMap<K, InFlight<V>>,
+    key: &Q,
+    id: FlightId,
+) -> Option<Arc<Flight<V>>>
+where
+    K: Hash + Eq + core::borrow::Borrow<Q>,
+    Q: Hash + Eq + ?Sized,
+{
+    match flights.get(key) {
+        Some(f) if f.id == id => flights.remove(key).and_then(|f| f.flight),
+        _ => None,
     }
 }

@@ -2,17 +2,19 @@
 //! lock around the same slab engine as the unsync map; values leave the
 //! lock as clones or through a closure, never as guards. Lookups take the
 //! lock shared and record their hits in the shard's read log, which the
-//! next writer applies to the recency order.
+//! next writer applies to the recency order. The bound is the whole map's
+//! (see `bound.rs`); loading is single-flight, blocking or async, on the
+//! same flights (see `flight.rs` and `load.rs`).
 //!
 //! What runs while a shard is locked: the engine's own work, the key's
 //! `Hash` and `Eq`, the weigher, `clone` of values (and of keys, for
-//! `snapshot` and `retain`) where a method returns or copies them, and
-//! the closure given to [`get_with`](BoundedMap::get_with) (which is how to
-//! avoid the clone). Evicted entries are taken out of the
-//! shard and handed to the listener (or dropped) after the lock is released,
-//! so a listener may use the map. Initializers of
-//! [`get_or_insert_with`](BoundedMap::get_or_insert_with) run with no lock
-//! held, once per key however many callers race for it.
+//! `iter`, `snapshot` and `retain`) where a method returns or copies them,
+//! and the closures given to [`get_with`](BoundedMap::get_with) (which is
+//! how to avoid the clone) and [`compute`](BoundedMap::compute). Evicted
+//! entries are taken out of the shard and handed to the listener (or
+//! dropped) after the lock is released, so a listener may use the map.
+//! Loaders of the loading calls run with no lock held, once per key however
+//! many callers race for it.
 
 use core::borrow::Borrow;
 use core::fmt;
@@ -30,20 +32,28 @@ use crate::Stats;
 /// under a shard's read lock.
 type Engine<K, V, S> = bounded::BoundedMap<K, V, S, bounded::Shared>;
 
+mod bound;
 mod builder;
+mod compute;
 mod flight;
+mod iter;
+mod load;
 mod read_log;
 
+use bound::{ShardLoad, Totals};
 pub use builder::Builder;
+pub use compute::Op;
 use flight::InFlight;
+pub use iter::Iter;
 use read_log::ReadLog;
 
-/// A shard's lock and its read log, on cache lines of their own so that
-/// threads working on different shards never share one.
+/// A shard's lock, its read log and its published load, on cache lines of
+/// their own so that threads working on different shards never share one.
 #[repr(align(128))]
 struct ShardCell<K, V, S> {
     lock: RwLock<Shard<K, V, S>>,
     reads: ReadLog,
+    load: ShardLoad,
 }
 
 impl<K, V, S> ShardCell<K, V, S> {
@@ -77,13 +87,14 @@ struct Shard<K, V, S> {
 /// A concurrent, sharded [`BoundedMap`](crate::BoundedMap): `Send + Sync`,
 /// every method takes `&self`, and none returns a guard.
 ///
-/// The capacity (and weight bound) is split across the shards so that the
-/// shares add up to exactly the bound: `len() <= capacity()` at every
-/// quiescent point, and a map under churn holds `capacity()` entries (each
-/// shard full), not a rounded-down share. Keys hash to shards, so a shard
-/// can fill (and evict) while others have room: the bound is global, the
-/// recency order is per shard. A value heavier than a shard's share of
-/// `max_weight` is refused.
+/// The bound is the whole map's: `len() <= capacity()` (and the total
+/// weight `<= max_weight`) at every quiescent point, and a map of capacity
+/// N given N distinct keys holds all N, however they hash. A shard may hold
+/// more than its share (`capacity / shards`) while the map has room; a
+/// write that brings the map to its bound evicts from its own shard if that
+/// holds more than its share, else from the fullest shard, so shards drift
+/// back to their shares under churn. The recency order is per shard. A
+/// value is refused only when it is heavier than the whole `max_weight`.
 ///
 /// Reads (`get`, `get_with`, `contains_key`, a hit of `get_or_insert_with`)
 /// take the shard's lock shared, so they never wait for one another. A hit
@@ -122,7 +133,7 @@ pub struct BoundedMap<K, V, S = DefaultHashBuilder> {
     /// Picks the shard: the high half of the key's hash, masked.
     hasher: S,
     mask: usize,
-    capacity: usize,
+    totals: Totals,
     listener: Option<Listener<K, V>>,
     probe: Option<Arc<crate::registry::Probe>>,
     /// Set for maps with a TTI: a hit restarts the idle timer, and timers
@@ -190,7 +201,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// assert_eq!(m.capacity(), 7);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.capacity
+        self.totals.capacity()
     }
 
     /// The eviction policy every shard uses (see
@@ -220,10 +231,9 @@ impl<K, V, S> BoundedMap<K, V, S> {
         self.shards.len()
     }
 
-    /// Entries stored, summed over the shards (each locked in turn, so under
-    /// concurrent writes this is a moment's approximation). With a time
-    /// bound, expired entries not yet purged count, as in the unsync map.
-    /// *O*(shards).
+    /// Entries stored in all shards, as every write publishes them (under
+    /// concurrent writes, a moment's figure). With a time bound, expired
+    /// entries not yet purged count, as in the unsync map. *O*(1).
     ///
     /// # Examples
     ///
@@ -233,10 +243,10 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// assert_eq!(m.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.read().map.len()).sum()
+        self.totals.len()
     }
 
-    /// Whether every shard is empty. *O*(shards).
+    /// Whether every shard is empty. *O*(1).
     ///
     /// # Examples
     ///
@@ -263,7 +273,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// ```
     pub fn stats(&self) -> Stats {
         let mut total = Stats {
-            capacity: self.capacity,
+            capacity: self.capacity(),
             ..Stats::default()
         };
         for shard in self.shards.iter() {
@@ -310,12 +320,16 @@ where
     /// `with_shard` for a shard already found.
     #[inline]
     fn locked<R>(&self, shard: &ShardCell<K, V, S>, f: impl FnOnce(&mut Shard<K, V, S>) -> R) -> R {
-        let (result, evicted) = {
-            let mut shard = shard.write();
-            let result = f(&mut shard);
-            (result, shard.map.take_evictions())
+        let (result, evicted, over) = {
+            let mut guard = shard.write();
+            let result = f(&mut guard);
+            let over = self.settle(shard, &mut guard.map);
+            (result, guard.map.take_evictions(), over)
         };
         self.deliver(evicted);
+        if over {
+            self.shed(Some(shard));
+        }
         result
     }
 
@@ -327,8 +341,10 @@ where
     /// stays held and is delivered at those shards' next write instead of
     /// being dropped unreported.
     fn every_shard(&self, mut f: impl FnMut(&mut Shard<K, V, S>)) {
-        for shard in self.shards.iter() {
-            f(&mut shard.write());
+        for cell in self.shards.iter() {
+            let mut shard = cell.write();
+            f(&mut shard);
+            self.republish(cell, &shard.map);
         }
         let evicted: Vec<Held<K, V>> = self
             .shards
@@ -355,8 +371,10 @@ where
         }
     }
 
-    /// Inserts `value` under `key` and returns the previous value; evicts
-    /// within the key's shard as the unsync map does. *O*(1) amortized.
+    /// Inserts `value` under `key` and returns the previous value. At the
+    /// bound it evicts one entry, from this key's shard if that holds more
+    /// than its share, else from the fullest shard (see the type's docs).
+    /// *O*(1) amortized, plus *O*(shards) when the fullest shard gives.
     ///
     /// # Examples
     ///
@@ -406,7 +424,8 @@ where
 
     /// `f` applied to `key`'s value, as a use, without cloning it. `f` runs
     /// while the shard is locked: keep it short, and do not call this map
-    /// from it (that would deadlock on the same shard).
+    /// from it (that would deadlock on the same shard). To change the value
+    /// in the same step, see [`compute`](Self::compute).
     ///
     /// # Examples
     ///
@@ -463,7 +482,8 @@ where
         self.shard_of(key).read().map.contains_key(key)
     }
 
-    /// Removes and returns `key`'s value. *O*(1).
+    /// Removes and returns `key`'s value. *O*(1) amortized (the writer
+    /// applies the read log, and the shard may give memory back).
     ///
     /// # Examples
     ///
@@ -483,7 +503,7 @@ where
     /// Removes every entry, handing them to the listener (cause
     /// `Explicit`) once every shard is empty, so a listener that panics
     /// still leaves the map empty (the entries it did not get are dropped).
-    /// *O*(`len`).
+    /// *O*(`len` + shards).
     ///
     /// # Examples
     ///
@@ -498,7 +518,8 @@ where
     }
 
     /// Removes every expired entry (cause `Expired`), returning how many.
-    /// *O*(expired), shard by shard.
+    /// *O*(shards + expired) amortized, shard by shard; *O*(`len`) after a
+    /// `ManualClock` was turned back.
     ///
     /// # Examples
     ///
@@ -526,8 +547,31 @@ where
     V: Clone,
     S: BuildHasher,
 {
-    /// A snapshot of the live entries, shard by shard, each most recent
-    /// first. Each shard is locked only while it is copied.
+    /// Clones of the live entries, copied one shard at a time as the
+    /// iterator reaches it (each shard most recent first, seen at one
+    /// moment); memory is one shard's worth. See [`Iter`].
+    ///
+    /// *O*(1) to create; *O*(`len` / shards) per shard reached.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::sync::BoundedMap::new(10);
+    /// m.insert(1, 'a');
+    /// m.insert(2, 'b');
+    /// let mut all: Vec<_> = m.iter().collect();
+    /// all.sort();
+    /// assert_eq!(all, [(1, 'a'), (2, 'b')]);
+    /// ```
+    pub fn iter(&self) -> Iter<'_, K, V, S> {
+        Iter::new(self)
+    }
+
+    /// Every live entry, cloned at once into one `Vec`, shard by shard,
+    /// each most recent first; each shard is locked only while it is
+    /// copied. [`iter`](Self::iter) does the same a shard at a time.
+    ///
+    /// *O*(`len`).
     ///
     /// # Examples
     ///
@@ -549,7 +593,9 @@ where
     /// snapshot of each shard with no lock held; the rejected keys are then
     /// removed (cause `Explicit`) from every shard before the listener
     /// hears of any, so a value written to a rejected key in between is
-    /// removed too. *O*(`len`).
+    /// removed too. `keep` sees, and the listener hears, each shard's
+    /// entries least recent first, as the unsync map's do. *O*(`len` +
+    /// shards).
     ///
     /// # Examples
     ///
@@ -576,8 +622,11 @@ where
                         .map(|(k, v)| (k.clone(), v.clone()))
                         .collect()
                 };
+                // Least recent first, so the listener hears them in that
+                // order, as from the unsync map.
                 entries
                     .into_iter()
+                    .rev()
                     .filter(|(k, v)| !keep(k, v))
                     .map(|(k, _)| k)
                     .collect()
@@ -631,7 +680,7 @@ impl<K, V, S> fmt::Debug for BoundedMap<K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("sync::BoundedMap")
             .field("name", &self.name())
-            .field("capacity", &self.capacity)
+            .field("capacity", &self.capacity())
             .field("shards", &self.shards.len())
             .finish_non_exhaustive()
     }
