@@ -19,6 +19,7 @@ mod expiry;
 mod footprint;
 mod list;
 mod listeners;
+mod maintenance;
 mod policy;
 pub mod registry;
 mod relaxed;

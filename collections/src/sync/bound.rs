@@ -71,7 +71,7 @@ impl Totals {
     /// The weight a shard's engine counts toward the bound: nothing while
     /// there is no weight bound (so an unweighted map keeps one counter).
     #[inline]
-    fn weight_of<K, V, S>(&self, map: &Engine<K, V, S>) -> u64 {
+    pub(super) fn weight_of<K, V, S>(&self, map: &Engine<K, V, S>) -> u64 {
         if self.max_weight.load(Relaxed) == u64::MAX {
             0
         } else {
@@ -93,7 +93,7 @@ impl Totals {
     /// call, so a call that panicked halfway is made good by the next.
     /// Returns whether the shard grew.
     #[inline]
-    fn publish(&self, load: &ShardLoad, len: usize, weight: u64) -> bool {
+    pub(super) fn publish(&self, load: &ShardLoad, len: usize, weight: u64) -> bool {
         let old_len = load.len.load(Relaxed);
         let old_weight = load.weight.load(Relaxed);
         if len != old_len {
@@ -150,8 +150,8 @@ where
     /// publish meanwhile.
     #[inline]
     pub(super) fn settle(&self, cell: &ShardCell<K, V, S>, map: &mut Engine<K, V, S>) -> bool {
-        let totals = &self.totals;
-        let shards = self.shards.len();
+        let totals = &self.core.totals;
+        let shards = self.core.shards.len();
         let weight = |map: &Engine<K, V, S>| totals.weight_of(map);
         let (len0, weight0) = cell.load.get();
         while totals.would_exceed(
@@ -184,12 +184,13 @@ where
     /// whose write went over: it gives only when every other shard is
     /// empty, since it was not over its share (or holds just the new entry).
     pub(super) fn shed(&self, written: Option<&ShardCell<K, V, S>>) {
-        while let Some(excess) = self.totals.excess() {
+        while let Some(excess) = self.core.totals.excess() {
             let held = |cell: &ShardCell<K, V, S>| match excess {
                 Excess::Count => cell.load.len.load(Relaxed) as u64,
                 Excess::Weight => cell.load.weight.load(Relaxed),
             };
             let others = self
+                .core
                 .shards
                 .iter()
                 .filter(|cell| !written.is_some_and(|w| core::ptr::eq(*cell, w)))
@@ -202,24 +203,18 @@ where
                 let mut shard = cell.write();
                 let shed = shard.map.shed_one();
                 let map = &shard.map;
-                self.totals
-                    .publish(&cell.load, map.len(), self.totals.weight_of(map));
+                self.core
+                    .totals
+                    .publish(&cell.load, map.len(), self.core.totals.weight_of(map));
                 (shed, shard.map.take_evictions())
             };
-            self.deliver(evicted);
+            self.core.deliver(evicted);
             if !shed && others.is_none() {
                 // Nothing left anywhere (a concurrent writer's count is in
                 // flight, and its own write settles it).
                 return;
             }
         }
-    }
-
-    /// Publishes every shard's holdings after a call that changed them all
-    /// (under each lock in turn, by the caller).
-    pub(super) fn republish(&self, cell: &ShardCell<K, V, S>, map: &Engine<K, V, S>) {
-        self.totals
-            .publish(&cell.load, map.len(), self.totals.weight_of(map));
     }
 
     /// Changes the bound on entries. The shards' shares follow (they still
@@ -246,7 +241,7 @@ where
     /// assert_eq!(m.len(), 1_000);
     /// ```
     pub fn set_capacity(&self, capacity: usize) {
-        self.totals.capacity.store(capacity, Relaxed);
+        self.core.totals.capacity.store(capacity, Relaxed);
         self.resize(|map| map.set_capacity(capacity));
     }
 
@@ -271,7 +266,7 @@ where
     /// assert_eq!(m.len(), 3);
     /// ```
     pub fn set_max_weight(&self, max_weight: u64) {
-        self.totals.max_weight.store(max_weight, Relaxed);
+        self.core.totals.max_weight.store(max_weight, Relaxed);
         self.resize(|map| map.set_max_weight(max_weight));
     }
 
@@ -279,20 +274,20 @@ where
     /// sheds down to it.
     fn resize(&self, mut apply: impl FnMut(&mut Engine<K, V, S>)) {
         let shares = crate::bounded::shares(
-            self.totals.capacity(),
-            self.totals.max_weight(),
-            self.shards.len(),
+            self.core.totals.capacity(),
+            self.core.totals.max_weight(),
+            self.core.shards.len(),
         );
         let mut evicted: Vec<Held<K, V>> = Vec::new();
-        for (cell, share) in self.shards.iter().zip(shares) {
+        for (cell, share) in self.core.shards.iter().zip(shares) {
             let mut shard = cell.write();
             apply(&mut shard.map);
             shard.map.set_share(share.0, share.1);
-            self.republish(cell, &shard.map);
+            self.core.republish(cell, &shard.map);
             evicted.push(shard.map.take_evictions());
         }
         for e in evicted {
-            self.deliver(e);
+            self.core.deliver(e);
         }
         self.shed(None);
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use hashbrown::{DefaultHashBuilder, HashMap};
 
 use super::read_log::ReadLog;
-use super::{BoundedMap, Shard, ShardCell, ShardLoad, Totals};
+use super::{BoundedMap, Core, Shard, ShardCell, ShardLoad, Totals};
 use crate::bounded::{self, Bounded, NoBound};
 use crate::EvictionCause;
 
@@ -30,6 +30,22 @@ use crate::EvictionCause;
 pub struct Builder<K, V, S = DefaultHashBuilder, B = NoBound> {
     inner: bounded::Builder<K, V, S, B>,
     shards: Option<usize>,
+    /// The background purge period, and how to enrol a map of this type
+    /// (which needs `Send + Sync` contents, checked where it was asked for).
+    purge_every: Option<(Duration, Enroll<K, V, S>)>,
+}
+
+/// Enrols a built map with the maintenance thread.
+type Enroll<K, V, S> = fn(&Arc<Core<K, V, S>>, Duration);
+
+fn enroll<K, V, S>(core: &Arc<Core<K, V, S>>, period: Duration)
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+    S: BuildHasher + Send + Sync + 'static,
+{
+    let core: Arc<dyn crate::maintenance::Maintained> = core.clone();
+    crate::maintenance::enroll(Arc::downgrade(&core), period);
 }
 
 impl<K, V> Builder<K, V> {
@@ -37,6 +53,7 @@ impl<K, V> Builder<K, V> {
         Builder {
             inner: bounded::BoundedMap::builder(),
             shards: None,
+            purge_every: None,
         }
     }
 }
@@ -45,13 +62,14 @@ impl<K, V, S, B> Builder<K, V, S, B> {
     /// Every option but the shard count is the unsync builder's: applied to
     /// it here, once, so its checks and typestate hold for both maps.
     #[inline]
-    fn with_inner<S2, B2>(
+    fn with_inner<B2>(
         self,
-        set: impl FnOnce(bounded::Builder<K, V, S, B>) -> bounded::Builder<K, V, S2, B2>,
-    ) -> Builder<K, V, S2, B2> {
+        set: impl FnOnce(bounded::Builder<K, V, S, B>) -> bounded::Builder<K, V, S, B2>,
+    ) -> Builder<K, V, S, B2> {
         Builder {
             inner: set(self.inner),
             shards: self.shards,
+            purge_every: self.purge_every,
         }
     }
 
@@ -242,7 +260,9 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         self.with_inner(|b| b.name(name))
     }
 
-    /// Hashes keys with `hasher` (for shards and within them).
+    /// Hashes keys with `hasher` (for shards and within them). Call it
+    /// before [`purge_expired_every`](Self::purge_expired_every), which it
+    /// resets.
     ///
     /// # Examples
     ///
@@ -255,7 +275,13 @@ impl<K, V, S, B> Builder<K, V, S, B> {
     /// # drop(m);
     /// ```
     pub fn hasher<S2>(self, hasher: S2) -> Builder<K, V, S2, B> {
-        self.with_inner(|b| b.hasher(hasher))
+        Builder {
+            inner: self.inner.hasher(hasher),
+            shards: self.shards,
+            // Enrolment is typed by the hasher: `purge_expired_every` must
+            // come after `hasher` (its docs say so).
+            purge_every: None,
+        }
     }
 
     /// The number of shards, rounded up to a power of two (at least 1). The
@@ -273,6 +299,46 @@ impl<K, V, S, B> Builder<K, V, S, B> {
     /// ```
     pub fn shards(mut self, shards: usize) -> Self {
         self.shards = Some(shards.max(1).next_power_of_two());
+        self
+    }
+
+    /// Purges expired entries every `period` in the background, on the
+    /// process's one maintenance thread (started by the first map that asks,
+    /// shared by all of them, exiting when none is left). Without it, expired
+    /// entries of a map nobody calls stay stored until its next write (they
+    /// are never returned): an idle map would keep their memory.
+    ///
+    /// The thread holds the map weakly (dropping the map ends its
+    /// maintenance) and runs the map's listener, after the shard locks are
+    /// released, for what it purges (cause `Expired`); a listener that
+    /// panics does not stop the thread. Periods under 1 ms count as 1 ms.
+    /// The unsync `BoundedMap` cannot be purged from another thread: call
+    /// its `purge_expired` from the owner's idle path.
+    ///
+    /// The thread must know the map's whole type, so this needs `Send +
+    /// Sync + 'static` keys, values and hasher, and comes after
+    /// [`hasher`](Self::hasher) in the chain (`hasher` starts the options
+    /// of a new map type, without it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let sessions = leakless::sync::BoundedMap::<u64, String>::builder()
+    ///     .capacity(10_000)
+    ///     .ttl(Duration::from_secs(30 * 60))
+    ///     .purge_expired_every(Duration::from_secs(1))
+    ///     .build();
+    /// assert!(leakless::sync::maintenance_status().running);
+    /// # drop(sessions);
+    /// ```
+    pub fn purge_expired_every(mut self, period: Duration) -> Self
+    where
+        K: Hash + Eq + Send + Sync + 'static,
+        V: Send + Sync + 'static,
+        S: BuildHasher + Send + Sync + 'static,
+    {
+        self.purge_every = Some((period, enroll::<K, V, S>));
         self
     }
 
@@ -306,25 +372,32 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             .first()
             .map(|e| e.hasher().clone())
             .expect("at least one shard");
-        BoundedMap {
-            shards: engines
-                .into_iter()
-                .map(|map| ShardCell {
-                    lock: RwLock::new(Shard {
-                        map,
-                        flights: HashMap::new(),
-                    }),
-                    reads: ReadLog::default(),
-                    load: ShardLoad::default(),
-                })
-                .collect(),
+        let shards = engines
+            .into_iter()
+            .map(|map| ShardCell {
+                lock: RwLock::new(Shard {
+                    map,
+                    flights: HashMap::new(),
+                }),
+                reads: ReadLog::default(),
+                load: ShardLoad::default(),
+            })
+            .collect();
+        let map = BoundedMap {
+            core: Arc::new(Core {
+                shards,
+                totals: Totals::new(capacity, max_weight),
+                listener,
+            }),
             hasher,
             mask: n - 1,
-            totals: Totals::new(capacity, max_weight),
-            listener,
             probe,
             exclusive_reads,
+        };
+        if let Some((period, enroll)) = self.purge_every {
+            enroll(&map.core, period);
         }
+        map
     }
 }
 

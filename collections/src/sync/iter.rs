@@ -58,7 +58,7 @@ where
             if let Some(entry) = self.current.next() {
                 return Some(entry);
             }
-            let cell = self.map.shards.get(self.next_shard)?;
+            let cell = self.map.core.shards.get(self.next_shard)?;
             self.next_shard += 1;
             let copy: Vec<(K, V)> = {
                 let shard = cell.read();

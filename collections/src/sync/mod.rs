@@ -43,6 +43,43 @@ mod read_log;
 use bound::{ShardLoad, Totals};
 pub use builder::Builder;
 pub use compute::Op;
+
+/// What the process's maintenance thread is doing (see
+/// [`Builder::purge_expired_every`]).
+///
+/// # Examples
+///
+/// ```
+/// let status = leakless::sync::maintenance_status();
+/// assert!(status.maps == 0 || status.running);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MaintenanceStatus {
+    /// Whether the thread is running.
+    pub running: bool,
+    /// Maps enrolled for background purging (a dropped map leaves at the
+    /// thread's next pass).
+    pub maps: usize,
+}
+
+/// The maintenance thread's status: for tests and diagnostics. *O*(1).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// let m = leakless::sync::BoundedMap::<u8, u8>::builder()
+///     .ttl(Duration::from_secs(1))
+///     .purge_expired_every(Duration::from_millis(100))
+///     .build();
+/// assert!(leakless::sync::maintenance_status().maps >= 1);
+/// # drop(m);
+/// ```
+pub fn maintenance_status() -> MaintenanceStatus {
+    let (running, maps) = crate::maintenance::status();
+    MaintenanceStatus { running, maps }
+}
 use flight::InFlight;
 pub use iter::Iter;
 use read_log::ReadLog;
@@ -129,17 +166,95 @@ struct Shard<K, V, S> {
 /// assert_eq!(cache.len(), 100);
 /// ```
 pub struct BoundedMap<K, V, S = DefaultHashBuilder> {
-    shards: Box<[ShardCell<K, V, S>]>,
+    /// What the maintenance thread needs too (it holds it weakly).
+    core: Arc<Core<K, V, S>>,
     /// Picks the shard: the high half of the key's hash, masked.
     hasher: S,
     mask: usize,
-    totals: Totals,
-    listener: Option<Listener<K, V>>,
     probe: Option<Arc<crate::registry::Probe>>,
     /// Set for maps with a TTI: a hit restarts the idle timer, and timers
     /// must move in step with the recency list (expiry purges along it), so
     /// reads take the shard's lock exclusively.
     exclusive_reads: bool,
+}
+
+/// The shards, the bound's totals and the listener: everything a purge
+/// needs, shared with the maintenance thread (which holds it weakly, so a
+/// dropped map is not kept alive).
+struct Core<K, V, S> {
+    shards: Box<[ShardCell<K, V, S>]>,
+    totals: Totals,
+    listener: Option<Listener<K, V>>,
+}
+
+impl<K, V, S> Core<K, V, S>
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+{
+    /// For the calls that touch every shard (`clear`, `retain`,
+    /// `purge_expired`): runs `f` on each shard under its lock, leaving the
+    /// evictions held in the shards, then hands them all to the listener.
+    /// So a listener that panics cannot stop the call halfway, and if `f`
+    /// panics (user `Hash` or `keep` code), what earlier shards removed
+    /// stays held and is delivered at those shards' next write instead of
+    /// being dropped unreported.
+    fn every_shard(&self, mut f: impl FnMut(&mut Shard<K, V, S>)) {
+        for cell in self.shards.iter() {
+            let mut shard = cell.write();
+            f(&mut shard);
+            self.republish(cell, &shard.map);
+        }
+        let evicted: Vec<Held<K, V>> = self
+            .shards
+            .iter()
+            .map(|shard| shard.write().map.take_evictions())
+            .collect();
+        for e in evicted {
+            self.deliver(e);
+        }
+    }
+
+    #[inline]
+    fn deliver(&self, evicted: Held<K, V>) {
+        if matches!(evicted, Held::None) {
+            return;
+        }
+        match &self.listener {
+            Some(listener) => {
+                for (k, v, cause) in evicted {
+                    listener(k, v, cause);
+                }
+            }
+            None => drop(evicted),
+        }
+    }
+
+    /// Publishes every shard's holdings after a call that changed them all
+    /// (under each lock in turn, by the caller).
+    pub(super) fn republish(&self, cell: &ShardCell<K, V, S>, map: &Engine<K, V, S>) {
+        self.totals
+            .publish(&cell.load, map.len(), self.totals.weight_of(map));
+    }
+
+    /// Removes every expired entry from every shard; see
+    /// [`BoundedMap::purge_expired`].
+    fn purge_expired(&self) -> usize {
+        let mut purged = 0;
+        self.every_shard(|shard| purged += shard.map.purge_expired());
+        purged
+    }
+}
+
+impl<K, V, S> crate::maintenance::Maintained for Core<K, V, S>
+where
+    K: Hash + Eq + Send + Sync,
+    V: Send + Sync,
+    S: BuildHasher + Send + Sync,
+{
+    fn purge_expired(&self) -> usize {
+        Core::purge_expired(self)
+    }
 }
 
 impl<K, V> BoundedMap<K, V>
@@ -201,7 +316,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// assert_eq!(m.capacity(), 7);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.totals.capacity()
+        self.core.totals.capacity()
     }
 
     /// The eviction policy every shard uses (see
@@ -216,7 +331,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// assert_eq!(m.policy(), Policy::Lru);
     /// ```
     pub fn policy(&self) -> crate::Policy {
-        self.shards[0].read().map.policy()
+        self.core.shards[0].read().map.policy()
     }
 
     /// The number of shards. *O*(1).
@@ -228,7 +343,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// assert!(m.shards().is_power_of_two());
     /// ```
     pub fn shards(&self) -> usize {
-        self.shards.len()
+        self.core.shards.len()
     }
 
     /// Entries stored in all shards, as every write publishes them (under
@@ -243,7 +358,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
     /// assert_eq!(m.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.totals.len()
+        self.core.totals.len()
     }
 
     /// Whether every shard is empty. *O*(1).
@@ -276,7 +391,7 @@ impl<K, V, S> BoundedMap<K, V, S> {
             capacity: self.capacity(),
             ..Stats::default()
         };
-        for shard in self.shards.iter() {
+        for shard in self.core.shards.iter() {
             let s = shard.read().map.stats();
             total.hits += s.hits;
             total.misses += s.misses;
@@ -303,7 +418,7 @@ where
     fn shard_of<Q: Hash + ?Sized>(&self, key: &Q) -> &ShardCell<K, V, S> {
         let hash = self.hasher.hash_one(key);
         // The high half: the engine's table uses the low bits.
-        &self.shards[(hash >> 32) as usize & self.mask]
+        &self.core.shards[(hash >> 32) as usize & self.mask]
     }
 
     /// Runs `f` on `key`'s shard under its lock, then, with the lock
@@ -326,49 +441,11 @@ where
             let over = self.settle(shard, &mut guard.map);
             (result, guard.map.take_evictions(), over)
         };
-        self.deliver(evicted);
+        self.core.deliver(evicted);
         if over {
             self.shed(Some(shard));
         }
         result
-    }
-
-    /// For the calls that touch every shard (`clear`, `retain`,
-    /// `purge_expired`): runs `f` on each shard under its lock, leaving the
-    /// evictions held in the shards, then hands them all to the listener.
-    /// So a listener that panics cannot stop the call halfway, and if `f`
-    /// panics (user `Hash` or `keep` code), what earlier shards removed
-    /// stays held and is delivered at those shards' next write instead of
-    /// being dropped unreported.
-    fn every_shard(&self, mut f: impl FnMut(&mut Shard<K, V, S>)) {
-        for cell in self.shards.iter() {
-            let mut shard = cell.write();
-            f(&mut shard);
-            self.republish(cell, &shard.map);
-        }
-        let evicted: Vec<Held<K, V>> = self
-            .shards
-            .iter()
-            .map(|shard| shard.write().map.take_evictions())
-            .collect();
-        for e in evicted {
-            self.deliver(e);
-        }
-    }
-
-    #[inline]
-    fn deliver(&self, evicted: Held<K, V>) {
-        if matches!(evicted, Held::None) {
-            return;
-        }
-        match &self.listener {
-            Some(listener) => {
-                for (k, v, cause) in evicted {
-                    listener(k, v, cause);
-                }
-            }
-            None => drop(evicted),
-        }
     }
 
     /// Inserts `value` under `key` and returns the previous value. At the
@@ -514,7 +591,7 @@ where
     /// assert!(m.is_empty());
     /// ```
     pub fn clear(&self) {
-        self.every_shard(|shard| shard.map.clear());
+        self.core.every_shard(|shard| shard.map.clear());
     }
 
     /// Removes every expired entry (cause `Expired`), returning how many.
@@ -535,9 +612,7 @@ where
     /// assert_eq!(m.purge_expired(), 1);
     /// ```
     pub fn purge_expired(&self) -> usize {
-        let mut purged = 0;
-        self.every_shard(|shard| purged += shard.map.purge_expired());
-        purged
+        self.core.purge_expired()
     }
 }
 
@@ -582,7 +657,7 @@ where
     /// ```
     pub fn snapshot(&self) -> Vec<(K, V)> {
         let mut out = Vec::new();
-        for shard in self.shards.iter() {
+        for shard in self.core.shards.iter() {
             let shard = shard.read();
             out.extend(shard.map.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
@@ -611,6 +686,7 @@ where
         // `keep` runs on each shard's snapshot with no lock held; then every
         // shard drops its rejected keys, and the listener hears of them all.
         let doomed: Vec<Vec<K>> = self
+            .core
             .shards
             .iter()
             .map(|shard| {
@@ -636,7 +712,7 @@ where
             return;
         }
         let mut doomed = doomed.into_iter();
-        self.every_shard(|shard| {
+        self.core.every_shard(|shard| {
             for k in doomed.next().unwrap_or_default() {
                 shard.map.discard(&k);
             }
@@ -664,8 +740,16 @@ where
     /// assert!(m.footprint() > empty);
     /// ```
     fn footprint(&self) -> usize {
-        self.shards.len() * core::mem::size_of::<ShardCell<K, V, S>>()
+        // The shared core's block: its two counts, then the core at its
+        // alignment (the totals keep a cache line of their own).
+        let counts = core::alloc::Layout::new::<[usize; 2]>();
+        let block = counts
+            .extend(core::alloc::Layout::new::<Core<K, V, S>>())
+            .map_or(0, |(layout, _)| layout.pad_to_align().size());
+        block
+            + self.core.shards.len() * core::mem::size_of::<ShardCell<K, V, S>>()
             + self
+                .core
                 .shards
                 .iter()
                 .map(|s| {
@@ -681,7 +765,7 @@ impl<K, V, S> fmt::Debug for BoundedMap<K, V, S> {
         f.debug_struct("sync::BoundedMap")
             .field("name", &self.name())
             .field("capacity", &self.capacity())
-            .field("shards", &self.shards.len())
+            .field("shards", &self.core.shards.len())
             .finish_non_exhaustive()
     }
 }
