@@ -13,10 +13,11 @@
 use core::fmt;
 use core::hash::Hash;
 use core::marker::PhantomData;
-use core::mem;
 use core::ops::{Index, IndexMut};
 
-use slotmap::{DefaultKey, Key, KeyData, SecondaryMap, SlotMap};
+use slotmap::{DefaultKey, Key, KeyData, SecondaryMap};
+
+use crate::slots::{Probe, Slots};
 
 use crate::Footprint;
 
@@ -63,12 +64,6 @@ impl RawHandle {
     /// ```
     pub fn version(self) -> u32 {
         (self.0.as_ffi() >> 32) as u32
-    }
-
-    fn with_version(self, version: u32) -> Self {
-        RawHandle(KeyData::from_ffi(
-            (u64::from(version) << 32) | u64::from(self.index()),
-        ))
     }
 }
 
@@ -217,11 +212,6 @@ impl fmt::Debug for StaleHandle {
 
 impl std::error::Error for StaleHandle {}
 
-/// Versions from here on are one removal from wrapping: such a slot is
-/// retired instead of freed. (Occupied versions are odd; removal adds one,
-/// and `u32::MAX + 1` wraps to the first version a slot ever had.)
-const RETIRE_FROM: u32 = u32::MAX - 2;
-
 /// Objects addressed by typed generational handles `H`: a stale handle
 /// returns `None` (or [`StaleHandle`] from [`try_get`](Self::try_get)),
 /// never another object, however often its slot is reused.
@@ -247,11 +237,7 @@ const RETIRE_FROM: u32 = u32::MAX - 2;
 /// assert!(nodes.get(root).is_none()); // stale, and stays stale forever
 /// ```
 pub struct Arena<H, T> {
-    /// `None` marks a retired slot.
-    slots: SlotMap<DefaultKey, Option<T>>,
-    retired: usize,
-    /// The highest index ever issued + 1.
-    issued: u32,
+    slots: Slots<T>,
     /// Values stored, ever; values dropped by `retain` (for `stats`).
     inserts: u64,
     retained_out: u64,
@@ -286,9 +272,7 @@ impl<H: Handle, T> Arena<H, T> {
     /// ```
     pub fn with_capacity(capacity: usize) -> Self {
         Arena {
-            slots: SlotMap::with_capacity(capacity),
-            retired: 0,
-            issued: 0,
+            slots: Slots::with_capacity(capacity),
             inserts: 0,
             retained_out: 0,
             _handle: PhantomData,
@@ -309,14 +293,11 @@ impl<H: Handle, T> Arena<H, T> {
         self.slots.capacity()
     }
 
-    /// slotmap's slot array: each slot holds a value or a free-list link,
-    /// plus a `u32` version, and slotmap keeps one sentinel slot beyond its
-    /// capacity, allocated even by an empty arena.
+    /// The slot array: each slot is a `u32` version and the value or a
+    /// free-list link, plus one sentinel slot beyond the capacity,
+    /// allocated even by an empty arena.
     fn own_bytes(&self) -> usize {
-        let value = mem::size_of::<Option<T>>().max(mem::size_of::<u32>());
-        let align = mem::align_of::<Option<T>>().max(mem::align_of::<u32>());
-        let slot = (value + mem::size_of::<u32>()).next_multiple_of(align);
-        (self.slots.capacity() + 1) * slot
+        self.slots.heap_bytes()
     }
 
     /// Counters: values inserted, values dropped by `retain` (as `Explicit`
@@ -365,7 +346,7 @@ impl<H: Handle, T> Arena<H, T> {
     /// assert_eq!(a.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.slots.len() - self.retired
+        self.slots.len()
     }
 
     /// Whether the arena has no live entries. *O*(1).
@@ -382,11 +363,9 @@ impl<H: Handle, T> Arena<H, T> {
         self.len() == 0
     }
 
-    fn issue(&mut self, key: DefaultKey) -> H {
+    fn issue(&mut self, key: KeyData) -> H {
         self.inserts += 1;
-        let raw = RawHandle::new(key);
-        self.issued = self.issued.max(raw.index() + 1);
-        H::from_raw(raw)
+        H::from_raw(RawHandle(key))
     }
 
     /// Stores `value` and returns its handle. *O*(1) amortized.
@@ -401,7 +380,7 @@ impl<H: Handle, T> Arena<H, T> {
     /// assert_eq!(a[h], "x");
     /// ```
     pub fn insert(&mut self, value: T) -> H {
-        let key = self.slots.insert(Some(value));
+        let key = self.slots.insert_with_key(|_| value);
         self.issue(key)
     }
 
@@ -421,7 +400,7 @@ impl<H: Handle, T> Arena<H, T> {
     pub fn insert_with_key(&mut self, make: impl FnOnce(H) -> T) -> H {
         let key = self
             .slots
-            .insert_with_key(|key| Some(make(H::from_raw(RawHandle::new(key)))));
+            .insert_with_key(|key| make(H::from_raw(RawHandle(key))));
         self.issue(key)
     }
 
@@ -438,7 +417,7 @@ impl<H: Handle, T> Arena<H, T> {
     /// ```
     #[inline]
     pub fn get(&self, handle: H) -> Option<&T> {
-        self.slots.get(handle.raw().key()).and_then(Option::as_ref)
+        self.slots.get(handle.raw().0)
     }
 
     /// The entry of `handle`, mutably. *O*(1).
@@ -455,9 +434,7 @@ impl<H: Handle, T> Arena<H, T> {
     /// ```
     #[inline]
     pub fn get_mut(&mut self, handle: H) -> Option<&mut T> {
-        self.slots
-            .get_mut(handle.raw().key())
-            .and_then(Option::as_mut)
+        self.slots.get_mut(handle.raw().0)
     }
 
     /// The entry of `handle`, or why there is none. *O*(1).
@@ -481,15 +458,22 @@ impl<H: Handle, T> Arena<H, T> {
     /// next few versions of the slot), or removed.
     fn stale(&self, handle: H) -> StaleHandle {
         let raw = handle.raw();
-        let staleness = if raw.index() >= self.issued {
+        // A later version within 16 reuses (32 version steps) counts as a
+        // reuse; further on, the slot has simply moved on since.
+        let later = |version: u32| {
+            let steps = version.wrapping_sub(raw.version());
+            (steps > 0 && steps <= 32).then_some(version)
+        };
+        let staleness = if raw.index() == 0 || raw.index() >= self.slots.issued() {
             Staleness::NeverIssued
-        } else if self.slots.get(raw.key()).is_some() {
-            Staleness::Retired
         } else {
-            (1..=16u32)
-                .map(|step| raw.version().wrapping_add(2 * step))
-                .find(|&v| self.slots.contains_key(raw.with_version(v).key()))
-                .map_or(Staleness::Removed, |version| Staleness::Reused { version })
+            match self.slots.probe(raw.0) {
+                Probe::Retired(v) if v == raw.version() => Staleness::Retired,
+                Probe::Occupied(v) | Probe::Retired(v) => {
+                    later(v).map_or(Staleness::Removed, |version| Staleness::Reused { version })
+                }
+                Probe::Vacant => Staleness::Removed,
+            }
         };
         StaleHandle {
             handle: raw,
@@ -528,13 +512,7 @@ impl<H: Handle, T> Arena<H, T> {
     /// assert_eq!(a.remove(h), None);
     /// ```
     pub fn remove(&mut self, handle: H) -> Option<T> {
-        let raw = handle.raw();
-        if raw.version() >= RETIRE_FROM {
-            let value = self.slots.get_mut(raw.key())?.take();
-            self.retired += usize::from(value.is_some());
-            return value;
-        }
-        self.slots.remove(raw.key()).flatten()
+        self.slots.remove(handle.raw().0)
     }
 
     /// Live entries with their handles, in slot order. *O*(capacity).
@@ -552,7 +530,7 @@ impl<H: Handle, T> Arena<H, T> {
     pub fn iter(&self) -> impl Iterator<Item = (H, &T)> + '_ {
         self.slots
             .iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| (H::from_raw(RawHandle::new(k)), v)))
+            .map(|(k, v)| (H::from_raw(RawHandle(k)), v))
     }
 
     /// Live entries with their handles, mutably, in slot order.
@@ -570,7 +548,7 @@ impl<H: Handle, T> Arena<H, T> {
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (H, &mut T)> + '_ {
         self.slots
             .iter_mut()
-            .filter_map(|(k, v)| v.as_mut().map(|v| (H::from_raw(RawHandle::new(k)), v)))
+            .map(|(k, v)| (H::from_raw(RawHandle(k)), v))
     }
 
     /// Keeps the entries for which `keep` returns true. *O*(capacity).
@@ -589,25 +567,9 @@ impl<H: Handle, T> Arena<H, T> {
     /// ```
     pub fn retain(&mut self, mut keep: impl FnMut(H, &mut T) -> bool) {
         let before = self.len();
-        self.retain_slots(&mut keep);
+        self.slots
+            .retain(|key, value| keep(H::from_raw(RawHandle(key)), value));
         self.retained_out += (before - self.len()) as u64;
-    }
-
-    fn retain_slots(&mut self, keep: &mut impl FnMut(H, &mut T) -> bool) {
-        let retired = &mut self.retired;
-        self.slots.retain(|key, slot| {
-            let Some(value) = slot else { return true };
-            let raw = RawHandle::new(key);
-            if keep(H::from_raw(raw), value) {
-                return true;
-            }
-            if raw.version() >= RETIRE_FROM {
-                *slot = None;
-                *retired += 1;
-                return true;
-            }
-            false
-        });
     }
 
     /// Removes every entry and returns them with their handles, in slot
@@ -625,7 +587,7 @@ impl<H: Handle, T> Arena<H, T> {
     /// ```
     pub fn drain(&mut self) -> std::vec::IntoIter<(H, T)> {
         // Through `remove`, so that slots near the version wrap are retired
-        // rather than freed (slotmap's own drain would free them).
+        // rather than freed.
         let handles: Vec<H> = self.iter().map(|(h, _)| h).collect();
         let taken: Vec<(H, T)> = handles
             .into_iter()
@@ -651,13 +613,7 @@ impl<H: Handle, T> Arena<H, T> {
     /// assert!(a.get_disjoint_mut([x, x]).is_none());
     /// ```
     pub fn get_disjoint_mut<const N: usize>(&mut self, handles: [H; N]) -> Option<[&mut T; N]> {
-        let keys = handles.map(|h| h.raw().key());
-        let slots = self.slots.get_disjoint_mut(keys)?;
-        let values: Vec<&mut T> = slots
-            .into_iter()
-            .map(Option::as_mut)
-            .collect::<Option<_>>()?;
-        values.try_into().ok()
+        self.slots.get_disjoint_mut(handles.map(|h| h.raw().0))
     }
 }
 
@@ -719,8 +675,6 @@ impl<H: Handle, T: Clone> Clone for Arena<H, T> {
     fn clone(&self) -> Self {
         Arena {
             slots: self.slots.clone(),
-            retired: self.retired,
-            issued: self.issued,
             inserts: self.inserts,
             retained_out: self.retained_out,
             _handle: PhantomData,

@@ -24,6 +24,7 @@ mod policy;
 pub mod registry;
 mod relaxed;
 mod shrink;
+mod slots;
 mod stats;
 pub mod sync;
 mod tracked;
