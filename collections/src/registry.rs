@@ -39,6 +39,10 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use crate::{Evictions, Stats};
 
+mod leak_check;
+
+pub use leak_check::{assert_no_growth, assert_no_growth_among};
+
 /// One shard's published counters, in a cache line pair of its own so that
 /// shards of a sync map never write to each other's lines.
 #[repr(align(128))]
