@@ -39,8 +39,10 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use crate::{Evictions, Stats};
 
+mod history;
 mod leak_check;
 
+pub use history::History;
 pub use leak_check::{assert_no_growth, assert_no_growth_among};
 
 /// One shard's published counters, in a cache line pair of its own so that
