@@ -32,7 +32,9 @@ fn tags(page: &str) -> Vec<String> {
             .take_while(|c| !c.is_whitespace() && *c != '/')
             .collect();
         if let Some(closing) = tag.strip_prefix('/') {
-            let top = open.pop().unwrap_or_else(|| panic!("</{closing}> closes nothing"));
+            let top = open
+                .pop()
+                .unwrap_or_else(|| panic!("</{closing}> closes nothing"));
             assert_eq!(top, name, "</{name}> closes <{top}>");
         } else if !tag.ends_with('/') && !VOID.contains(&name.as_str()) {
             open.push(name.clone());
@@ -104,8 +106,14 @@ fn the_page_is_self_contained_and_well_formed() {
         })
         .collect();
     assert_eq!(points.len(), 20);
-    assert!(points.windows(2).all(|w| w[1].0 >= w[0].0), "x goes forward");
-    assert!(points.windows(2).all(|w| w[1].1 <= w[0].1), "y rises (SVG y points down)");
+    assert!(
+        points.windows(2).all(|w| w[1].0 >= w[0].0),
+        "x goes forward"
+    );
+    assert!(
+        points.windows(2).all(|w| w[1].1 <= w[0].1),
+        "y rises (SVG y points down)"
+    );
     assert!(points[0].1 > points[19].1);
 }
 
@@ -163,7 +171,10 @@ fn names_are_escaped() {
     assert!(page.contains("&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;"));
     tags(&page);
     // A single report draws flat lines, not invisible points.
-    let chart = chart(&page, "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;");
+    let chart = chart(
+        &page,
+        "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;",
+    );
     assert!(chart.contains(" H"), "{chart}");
 }
 
@@ -219,5 +230,8 @@ fn a_map_born_later_starts_its_line_later() {
     let chart = chart(&page, "late");
     let d = chart.split("d=\"M").nth(1).unwrap();
     let x: f64 = d.split_whitespace().next().unwrap().parse().unwrap();
-    assert!(x > 100.0, "starts at the third report, not at the left edge: {chart}");
+    assert!(
+        x > 100.0,
+        "starts at the third report, not at the left edge: {chart}"
+    );
 }

@@ -228,6 +228,7 @@ body { font: 14px system-ui, sans-serif; margin: 1.5em; color: #222; }
 table { border-collapse: collapse; }
 th, td { padding: 0.3em 0.7em; border-bottom: 1px solid #ddd; text-align: right; }
 th { background: #f4f4f4; }
+th:nth-child(-n+2), th:last-child { text-align: left; }
 td.name, td.kind { text-align: left; font-family: ui-monospace, monospace; }
 tr.growing td.name { color: #b00020; font-weight: bold; }
 .len { color: #1f5fbf; }
