@@ -142,7 +142,12 @@ pub mod __private {
 struct ReadmeDoctests;
 
 /// The examples of `docs/design.md`, compiled and run as doc tests (the
-/// other pages under `docs/` hold no Rust code).
+/// other pages under `docs/`, but `production.md`, hold no Rust code).
 #[cfg(doctest)]
 #[doc = include_str!("../docs/design.md")]
 struct DesignDoctests;
+
+/// The examples of `docs/production.md`, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/production.md")]
+struct ProductionDoctests;

@@ -39,6 +39,16 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use crate::{Evictions, Stats};
 
+mod history;
+mod leak_check;
+#[cfg(feature = "metrics")]
+mod metrics;
+
+pub use history::History;
+pub use leak_check::{assert_no_growth, assert_no_growth_among};
+#[cfg(feature = "metrics")]
+pub use metrics::publish_metrics;
+
 /// One shard's published counters, in a cache line pair of its own so that
 /// shards of a sync map never write to each other's lines.
 #[repr(align(128))]
@@ -242,7 +252,11 @@ pub(crate) fn register(name: Arc<str>, kind: &'static str, shards: usize) -> Arc
 }
 
 /// One named map in a [`Report`].
+///
+/// With the `serde` feature it serializes as an object of its public
+/// fields (it does not deserialize: `kind` names a type of this process).
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Row {
     /// The name the map was given (names need not be unique).
@@ -272,11 +286,12 @@ pub struct Row {
     pub len_growth: i64,
     /// Change in `bytes`, likewise.
     pub bytes_growth: i64,
+    #[cfg_attr(feature = "serde", serde(skip))]
     id: u64,
 }
 
 /// Every live named map, the fastest-growing first. `Display` prints a
-/// table.
+/// table; with the `serde` feature it serializes as `{"rows": [..]}`.
 ///
 /// # Examples
 ///
@@ -297,6 +312,7 @@ pub struct Row {
 /// assert!(big_at < small_at, "the map that grew more comes first");
 /// ```
 #[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Report {
     rows: Vec<Row>,
 }

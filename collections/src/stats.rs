@@ -3,7 +3,8 @@
 /// A snapshot of a map's counters, from `stats()`.
 ///
 /// Counting costs a plain integer add per operation (the unsync maps are
-/// single-threaded), so it is always on.
+/// single-threaded), so it is always on. With the `serde` feature, `Stats`
+/// and [`Evictions`] serialize and deserialize.
 ///
 /// # Examples
 ///
@@ -22,6 +23,7 @@
 /// assert_eq!((s.len, s.capacity), (2, 2));
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Stats {
     /// Lookups that count as a use (`get`, `get_mut`, `get_key_value`,
@@ -47,6 +49,7 @@ pub struct Stats {
 /// Entries removed by the map itself, by [`EvictionCause`](crate::EvictionCause).
 /// Counted whether or not a listener is installed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Evictions {
     /// Pushed out or refused by a count or weight bound.
