@@ -8,7 +8,8 @@
 //! are released (as every sync-map call does). A listener that panics is
 //! caught: that purge stops there (what it had removed is still delivered
 //! or dropped, as after any panicking listener), and the thread goes on
-//! serving the other maps.
+//! serving the other maps. With the `metrics` feature, each pass also
+//! refreshes `registry::publish_metrics()`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError, Weak};
@@ -111,6 +112,10 @@ fn serve() {
                 let _ = catch_unwind(AssertUnwindSafe(|| map.purge_expired()));
             }
         }
+        // Where a metrics exporter reads them, the named maps' figures
+        // follow each pass (reading what the maps published; no map lock).
+        #[cfg(feature = "metrics")]
+        crate::registry::publish_metrics();
         s = schedule();
     }
 }
