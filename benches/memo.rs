@@ -109,7 +109,8 @@ fn main() {
     let hot: Vec<u64> = (0..10_000).collect();
     let hits: Vec<u64> = (0..ops as u64).map(|i| (i * 7_919) % 10_000).collect();
     let zipf = zipf_trace(1_000_000, 0.99, ops, 0x5eed);
-    let contenders: [(&str, fn(u64) -> u64); 3] = [
+    type Memo = fn(u64) -> u64;
+    let contenders: [(&str, Memo); 3] = [
         ("leakless #[cached(capacity = 100_000)]", leakless_memo),
         ("cached #[cached(max_size = 100_000)]", cached_memo),
         ("Mutex<lru::LruCache> by hand", lru_memo),
