@@ -123,7 +123,7 @@ pub use leakless_collections::{
     Handle, Inspect, Listeners, ManualClock, MapConfig, Policy, SideTable, StaleHandle, Staleness,
     Stats, Subscription, Tracked, WeakKeyMap, WeakValueMap,
 };
-pub use leakless_macros::{bounded_map, handle, leak_safe, Footprint};
+pub use leakless_macros::{bounded_map, cached, handle, leak_safe, Footprint};
 
 /// Paths the macros' generated code uses. Not part of the public API.
 #[doc(hidden)]
@@ -134,6 +134,13 @@ pub mod __private {
         sync, BoundedMap, Configured, MapConfig, Policy, Tracked, WeakValueMap,
     };
     pub use std::sync::LazyLock;
+
+    /// Gives a `#[cached]` async body its declared return type, so `?` and
+    /// `return` in it are checked against the function's signature.
+    #[inline(always)]
+    pub fn memo_body<R, F: ::core::future::Future<Output = R>>(body: F) -> F {
+        body
+    }
 }
 
 /// The README's examples, compiled and run as doc tests.

@@ -30,6 +30,31 @@ mod no_prelude {
     #[::leakless::handle]
     pub struct Id;
 
+    #[::leakless::cached(capacity = 4, ttl = "1s", refresh = "500ms")]
+    pub fn twice(n: u64) -> u64 {
+        n * 2
+    }
+
+    #[::leakless::cached(capacity = 4)]
+    pub fn shout(text: &str, times: u8) -> ::std::option::Option<::std::string::String> {
+        let times = <::std::primitive::usize as ::core::convert::From<u8>>::from(times);
+        (times > 0).then(|| ::std::string::ToString::to_string(text).repeat(times))
+    }
+
+    #[::leakless::cached(capacity = 4)]
+    pub async fn later(n: u8) -> ::core::result::Result<u8, ()> {
+        ::core::result::Result::Ok(n)
+    }
+
+    pub struct Shop;
+
+    impl Shop {
+        #[::leakless::cached(capacity = 4, key = "sku")]
+        pub fn price(&self, sku: u32) -> u32 {
+            sku + 1
+        }
+    }
+
     #[derive(::leakless::Footprint)]
     pub struct Owned<T> {
         pub items: ::std::vec::Vec<T>,
@@ -75,4 +100,18 @@ fn macros_expand_without_anything_in_scope() {
         no_prelude::Shape::Pair(String::with_capacity(3), 1),
     ];
     assert_eq!(shapes.iter().map(Footprint::footprint).sum::<usize>(), 13);
+}
+
+#[test]
+fn cached_expands_without_anything_in_scope() {
+    assert_eq!(no_prelude::twice(21), 42);
+    assert_eq!(no_prelude::twice_cache().len(), 1);
+    assert_eq!(no_prelude::shout("a", 2).as_deref(), Some("aa"));
+    assert_eq!(no_prelude::shout("a", 0), None);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert_eq!(rt.block_on(no_prelude::later(3)), Ok(3));
+    assert_eq!(no_prelude::Shop.price(1), 2);
+    assert_eq!(no_prelude::Shop::price_cache().len(), 1);
 }

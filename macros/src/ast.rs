@@ -1,6 +1,8 @@
 //! The syntax tree of what a macro was given: the std map a type names,
-//! the fields of a `#[leak_safe]` struct with their annotations read, and a
-//! `#[bounded_map]` static.
+//! the fields of a `#[leak_safe]` struct with their annotations read, a
+//! `#[bounded_map]` static and a `#[cached]` function ([`memo`]).
+
+pub(crate) mod memo;
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
@@ -16,10 +18,28 @@ use crate::ctxt::Ctxt;
 const FAMILIES: [&str; 4] = ["HashMap", "HashSet", "BTreeMap", "BTreeSet"];
 
 /// Types a map is often kept inside: a field of one of these around a map
-/// can leak just the same.
-const WRAPPERS: [&str; 8] = [
-    "Mutex", "RwLock", "Arc", "Rc", "Box", "Option", "RefCell", "Cell",
+/// can leak just the same. Sequences count (`Vec<HashMap<..>>` is
+/// hand-rolled sharding), and so do arrays and slices, below.
+const WRAPPERS: [&str; 10] = [
+    "Mutex", "RwLock", "Arc", "Rc", "Box", "Option", "RefCell", "Cell", "Vec", "VecDeque",
 ];
+
+/// The one type a wrapper holds, and how to name the wrapper in a message:
+/// `Mutex<T>`, `[T; N]`, `[T]` (so `Box<[T]>` too), parentheses.
+fn wrapped_one(ty: &Type) -> Option<(String, &Type)> {
+    match ty {
+        Type::Array(a) => Some(("[..; N]".to_string(), &a.elem)),
+        Type::Slice(s) => Some(("[..]".to_string(), &s.elem)),
+        Type::Paren(p) => wrapped_one(&p.elem),
+        Type::Group(g) => wrapped_one(&g.elem),
+        _ => match last_segment(ty)? {
+            (name, args) if WRAPPERS.iter().any(|w| name == w) && args.len() == 1 => {
+                Some((format!("{name}<..>"), args[0]))
+            }
+            _ => None,
+        },
+    }
+}
 
 /// A std map or set type, recognized by the last segment of its path
 /// (`HashMap<K, V>`, `std::collections::HashSet<K>`, ...).
@@ -39,24 +59,17 @@ impl MapType {
         })
     }
 
-    /// The std map inside wrappers like `Arc<Mutex<HashMap<K, V>>>`, with
-    /// the outermost wrapper's name, if `ty` is such a type.
-    pub(crate) fn wrapped(ty: &Type) -> Option<(Ident, MapType)> {
-        let (outer, args) = last_segment(ty)?;
-        if !WRAPPERS.iter().any(|w| outer == w) || args.len() != 1 {
-            return None;
-        }
-        let mut inner = args[0];
+    /// The std map inside wrappers like `Arc<Mutex<HashMap<K, V>>>` or
+    /// `Vec<HashMap<K, V>>`, with the outermost wrapper as a message names
+    /// it (`Arc<..>`, `[..; N]`), if `ty` is such a type. A map behind a
+    /// type alias is not seen: the macro reads tokens, not types.
+    pub(crate) fn wrapped(ty: &Type) -> Option<(String, MapType)> {
+        let (outer, mut inner) = wrapped_one(ty)?;
         for _ in 0..4 {
             if let Some(map) = MapType::of(inner) {
-                return Some((outer.clone(), map));
+                return Some((outer, map));
             }
-            match last_segment(inner) {
-                Some((name, args)) if WRAPPERS.iter().any(|w| name == w) && args.len() == 1 => {
-                    inner = args[0];
-                }
-                _ => return None,
-            }
+            inner = wrapped_one(inner)?.1;
         }
         None
     }

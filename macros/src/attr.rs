@@ -1,8 +1,10 @@
 //! Reading the attributes a macro was given, every mistake reported, each on
-//! its token: the keys of a bounded map ([`map`], shared by fields and
-//! statics), durations ([`duration`]), the annotations of a `#[leak_safe]`
+//! its token: the keys of a bounded map ([`map`], shared by fields,
+//! statics and memoised functions), `#[cached]`'s own keys ([`cached`]),
+//! durations ([`duration`]), the annotations of a `#[leak_safe]`
 //! field, and `#[footprint(..)]`.
 
+pub(crate) mod cached;
 pub(crate) mod duration;
 pub(crate) mod map;
 

@@ -1,6 +1,7 @@
 //! Expansion, one module per macro, and what they share: the builder calls
 //! of a configured map, and the user's item kept beside the errors.
 
+pub(crate) mod cached;
 pub(crate) mod footprint;
 pub(crate) mod handle;
 pub(crate) mod leak_safe;
@@ -38,6 +39,13 @@ fn first_token_span(item: &TokenStream) -> Span {
 
 /// The builder calls after `::builder()` up to and including `.build()`.
 fn builder_calls(args: &MapArgs) -> TokenStream {
+    let mut calls = builder_settings(args);
+    calls.extend(quote! { .build() });
+    calls
+}
+
+/// The builder calls the map keys make, without `.build()`.
+fn builder_settings(args: &MapArgs) -> TokenStream {
     let mut calls = TokenStream::new();
     if let Some(c) = &args.capacity {
         calls.extend(quote_spanned! { c.span()=> .capacity(#c) });
@@ -68,6 +76,5 @@ fn builder_calls(args: &MapArgs) -> TokenStream {
             .policy(::leakless::__private::Policy::#variant)
         });
     }
-    calls.extend(quote! { .build() });
     calls
 }

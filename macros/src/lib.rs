@@ -94,3 +94,50 @@ pub fn leak_safe(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn bounded_map(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::static_map::expand(args.into(), item.into()).into()
 }
+
+/// Memoises a function in a bounded, concurrent map: the body runs once per
+/// key (concurrent callers of one key share one run), later calls get a
+/// clone of the stored value.
+///
+/// ```ignore
+/// #[leakless::cached(capacity = 10_000, ttl = "5m")]
+/// fn user_name(id: u64) -> String { slow_lookup(id) }
+///
+/// user_name_cache().stats(); // &'static leakless::sync::BoundedMap<u64, String>
+/// ```
+///
+/// - **Keys**: the map keys of `#[bounded_map]` (`capacity`, `max_weight`
+///   with `weigher`, `ttl`, `tti`, `on_evict`, `name`, `policy`), at least
+///   one of capacity, max_weight, ttl or tti; `refresh = "20s"`
+///   (refresh-after-write: a stale value is served while one caller
+///   reloads); `key = "a, b"` (the parameters to key on, by default all);
+///   `clock = expr` (anything `Into<leakless::Clock>`, e.g. a
+///   `ManualClock` in tests).
+/// - **The key** is the parameters' owned form (`&str` → `String`, `&[T]`
+///   → `Vec<T>`, `&T` → `T`, others cloned): one parameter as itself,
+///   several as a tuple. It needs `Hash + Eq + Clone + Send + Sync`, the
+///   stored value `Clone + Send + Sync`.
+/// - **Return types**: a `Result<T, E>` stores only `Ok` and an
+///   `Option<T>` only `Some` (recognized by the last path segment, so
+///   `io::Result<T>` and `anyhow::Result<T>` work); an error or `None`
+///   goes back to the caller whose call produced it and is stored nowhere.
+/// - **Single-flight**: a sync fn loads through `get_or_insert_with`, an
+///   async fn through `get_or_insert_async` (no executor involved).
+///   Recursion on other keys works; a call for the same key from inside
+///   its own body panics (it would wait for itself).
+/// - **The accessor** `<fn>_cache()` has the function's visibility and
+///   returns the `&'static sync::BoundedMap`; the map registers in
+///   `leakless::registry` as `name`, by default the module path and the
+///   function's name.
+/// - **Methods** need `key = ".."` (the receiver is never hashed: one map
+///   serves every instance); the accessor is then an associated function,
+///   `Self::<fn>_cache()`. An associated function without `self` belongs
+///   outside the `impl` (its accessor would be called without `Self::`),
+///   and trait impls cannot take the extra accessor.
+/// - **Refused**: generic functions and `impl Trait` parameters (one map
+///   needs one key type), patterns as parameters (the key is built by
+///   name), `const fn`, a reference or `impl Trait` as the stored type.
+#[proc_macro_attribute]
+pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::cached::expand(args.into(), item.into()).into()
+}

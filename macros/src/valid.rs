@@ -1,6 +1,9 @@
 //! The checks that need more than one attribute or token: that a map says
 //! how it is bounded, that an annotation fits its field's type, that a
-//! static or a handle is of the shape its macro rewrites.
+//! static or a handle is of the shape its macro rewrites; a `#[cached]`
+//! function's checks are in [`memo`].
+
+pub(crate) mod memo;
 
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
@@ -78,7 +81,7 @@ fn unannotated(cx: &Ctxt, field: &ast::Field) {
         cx.error_spanned_by(
             &field.ty,
             format!(
-                "{name} keeps a `{}` inside `{wrapper}<..>` with no bound, the shared cache that only grows: use a `leakless::sync::BoundedMap` (sharded and bounded, it needs no `Mutex`), or mark the field `#[unbounded(reason = \"..\")]` to say why it cannot grow forever",
+                "{name} keeps a `{}` inside `{wrapper}` with no bound, the shared cache that only grows: use a `leakless::sync::BoundedMap` (sharded and bounded, it needs no `Mutex`), or mark the field `#[unbounded(reason = \"..\")]` to say why it cannot grow forever",
                 map.name
             ),
         );

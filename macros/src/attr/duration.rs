@@ -48,11 +48,7 @@ pub(crate) fn parse_millis(text: &str) -> Result<u64, String> {
         let (unit, after) = after.split_at(end);
         let per = match unit_millis(unit) {
             Some(per) => per,
-            None if unit.is_empty() => {
-                return Err(format!(
-                    "`{digits}` has no unit: write \"{digits}s\", \"{digits}m\" or another unit ({UNITS})"
-                ))
-            }
+            None if unit.is_empty() => return Err(no_unit(digits, after)),
             None => return Err(format!("unknown unit `{unit}` (units: {UNITS})")),
         };
         let too_long = || {
@@ -73,6 +69,32 @@ pub(crate) fn parse_millis(text: &str) -> Result<u64, String> {
         );
     }
     Ok(total as u64)
+}
+
+/// Why `digits` has no unit right after it: a unit after a space (not
+/// allowed, and named), or none at all.
+fn no_unit(digits: &str, after: &str) -> String {
+    let spaced = after.trim_start();
+    let word_end = spaced
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(spaced.len());
+    let word = &spaced[..word_end];
+    if word.is_empty() {
+        format!(
+            "`{digits}` has no unit: write \"{digits}s\", \"{digits}m\" or another unit ({UNITS})"
+        )
+    } else if unit_millis(word).is_some() {
+        format!("no space is allowed between a number and its unit: write \"{digits}{word}\"")
+    } else {
+        // `min`, `secs`, `hours`: the unit the word starts with, longest first.
+        let unit = ["ms", "s", "m", "h", "d"]
+            .into_iter()
+            .find(|u| word.starts_with(u))
+            .unwrap_or("s");
+        format!(
+            "unknown unit `{word}` (units: {UNITS}), written after a space: write the number and its unit together, e.g. \"{digits}{unit}\""
+        )
+    }
 }
 
 #[cfg(test)]
@@ -96,6 +118,16 @@ mod tests {
         assert!(parse_millis("").unwrap_err().contains("empty"));
         assert!(parse_millis("30").unwrap_err().contains("no unit"));
         assert!(parse_millis("5y").unwrap_err().contains("unknown unit `y`"));
+        let spaced = [
+            ("5 min", "unknown unit `min`", "e.g. \"5m\""),
+            ("30 parsecs", "unknown unit `parsecs`", "e.g. \"30s\""),
+            ("5 m", "no space is allowed", "write \"5m\""),
+        ];
+        for (text, starts, ends) in spaced {
+            let why = parse_millis(text).unwrap_err();
+            assert!(why.starts_with(starts) && why.ends_with(ends), "{why}");
+        }
+        assert!(parse_millis("1d 12h").is_ok());
         assert!(parse_millis("0s").unwrap_err().contains("zero"));
         assert!(parse_millis("0h0m").unwrap_err().contains("zero"));
         assert!(parse_millis("1.5h").unwrap_err().contains("fractions"));

@@ -110,9 +110,14 @@ impl MapArgs {
         parsed
     }
 
+    /// Whether `key` was given (its value right or not).
+    pub(crate) fn given(&self, key: &str) -> bool {
+        self.seen.iter().any(|s| s == key)
+    }
+
     /// Whether one of [`BOUND_KEYS`] was given.
     pub(crate) fn gives_a_bound(&self) -> bool {
-        BOUND_KEYS.iter().any(|k| self.seen.iter().any(|s| s == k))
+        BOUND_KEYS.iter().any(|k| self.given(k))
     }
 
     /// Reads one `key = value` of `keys`, recording what is wrong in `cx`
@@ -215,7 +220,7 @@ fn check_positive(value: &Expr, key: &str, why: &str, cx: &Ctxt) {
 }
 
 /// A duration literal (`"30s"`) in milliseconds, or an error on it.
-fn parse_duration(value: &Expr, key: &str, cx: &Ctxt) -> Option<(u64, Span)> {
+pub(crate) fn parse_duration(value: &Expr, key: &str, cx: &Ctxt) -> Option<(u64, Span)> {
     match value {
         Expr::Lit(syn::ExprLit {
             lit: Lit::Str(s), ..
