@@ -237,10 +237,17 @@ mod tests {
         assert_eq!(parts(a), (1, 1));
         assert_eq!(s.remove(a), Some(1));
         let b = s.insert_with_key(|_| 2);
-        assert_eq!(parts(b), (1, 3), "the freed slot is reused at the next odd version");
+        assert_eq!(
+            parts(b),
+            (1, 3),
+            "the freed slot is reused at the next odd version"
+        );
         assert_eq!(s.get(a), None);
         // Drive slot 1 to the wrap by hand.
-        s.slots[1] = Slot::Occupied { version: RETIRE_FROM, value: 9 };
+        s.slots[1] = Slot::Occupied {
+            version: RETIRE_FROM,
+            value: 9,
+        };
         let old = key(1, RETIRE_FROM);
         assert_eq!(s.remove(old), Some(9));
         assert!(matches!(s.probe(old), Probe::Retired(v) if v == RETIRE_FROM));
