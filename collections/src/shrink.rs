@@ -10,12 +10,20 @@
 /// Below this many slots a map never bothers to shrink.
 pub(crate) const MIN_SLOTS: usize = 16;
 
-/// The slot capacity to grow to when `len == current` and the bound is
-/// `bound`: double, but never past the bound, so a full map at capacity N
-/// holds exactly N slots.
+/// The slot capacity to grow to when `len == current`, the bound is
+/// `bound` and the map's share of it is `share` (the bound itself, but for
+/// a sync-map shard): double up to the share, so a full map at capacity N
+/// holds exactly N slots; past the share (a shard holding more than its
+/// part while the whole map has room) grow by an eighth, so a shard that
+/// drifts a little over its share does not double its memory.
 #[inline]
-pub(crate) fn grown(current: usize, bound: usize) -> usize {
-    current.saturating_mul(2).max(4).min(bound).max(current + 1)
+pub(crate) fn grown(current: usize, bound: usize, share: usize) -> usize {
+    let wanted = if current < share {
+        current.saturating_mul(2).max(4).min(share)
+    } else {
+        current.saturating_add(current / 8)
+    };
+    wanted.min(bound).max(current + 1)
 }
 
 /// The room to shrink to when `len` entries sit in `allocated` slots, or
@@ -35,11 +43,21 @@ mod tests {
 
     #[test]
     fn growth_is_clamped_to_the_bound() {
-        assert_eq!(grown(0, 10), 4);
-        assert_eq!(grown(4, 10), 8);
-        assert_eq!(grown(8, 10), 10);
-        assert_eq!(grown(0, 1), 1);
-        assert_eq!(grown(usize::MAX / 2 + 1, usize::MAX), usize::MAX);
+        assert_eq!(grown(0, 10, 10), 4);
+        assert_eq!(grown(4, 10, 10), 8);
+        assert_eq!(grown(8, 10, 10), 10);
+        assert_eq!(grown(0, 1, 1), 1);
+        let max = usize::MAX;
+        assert_eq!(grown(max / 2 + 1, max, max), max);
+    }
+
+    #[test]
+    fn past_its_share_a_shard_grows_by_an_eighth() {
+        assert_eq!(grown(32, 500, 62), 62, "doubling stops at the share");
+        assert_eq!(grown(62, 500, 62), 69);
+        assert_eq!(grown(69, 500, 62), 77);
+        assert_eq!(grown(5, 500, 0), 6, "at least one more");
+        assert_eq!(grown(496, 500, 62), 500, "never past the bound");
     }
 
     #[test]

@@ -1472,7 +1472,7 @@ where
         } else {
             let len = self.slots.len();
             if len == self.slots.capacity() {
-                let room = shrink::grown(len, bound);
+                let room = shrink::grown(len, bound, self.share.0.min(bound));
                 self.slots.reserve_exact(room - len);
                 self.expiry.reserve_exact(room - len);
                 if self.weighted {

@@ -262,7 +262,7 @@ impl<T: Mortal, S: BuildHasher> WeakTable<T, S> {
         drop(dead);
         let live = self.slots.len();
         let room = if live + 1 > self.room / 5 * 4 {
-            shrink::grown(self.room, usize::MAX).max(live + 1)
+            shrink::grown(self.room, usize::MAX, usize::MAX).max(live + 1)
         } else if live <= self.room / 4 {
             (2 * live).max(shrink::MIN_SLOTS)
         } else {
