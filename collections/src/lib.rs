@@ -25,6 +25,8 @@ mod relaxed;
 mod shrink;
 mod stats;
 pub mod sync;
+#[cfg(feature = "redis")]
+pub mod tier;
 mod tracked;
 pub mod weak;
 
