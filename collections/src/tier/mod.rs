@@ -250,8 +250,8 @@ where
     /// the L1. A Redis failure or timeout is counted and the loader runs
     /// instead: the caller still gets its value.
     ///
-    /// *O*(1) for an L1 hit, one Redis round trip for a Redis hit, two plus
-    /// `load` for a miss.
+    /// *O*(1) for an L1 hit (the L1's hit and one clone of `key`), one Redis
+    /// round trip for a Redis hit, two plus `load` for a miss.
     ///
     /// # Errors
     ///
@@ -283,32 +283,47 @@ where
         E: From<Error>,
     {
         let inner = &*self.inner;
-        let rkey = codec::encode_key(&inner.namespace, &key)?;
         let mut asked_redis = false;
+        // The key is encoded only on an L1 miss, so a hit costs the L1's
+        // hit and a clone of the key.
+        let for_miss = key.clone();
         let miss = async {
             asked_redis = true;
-            if let Some(v) = self.fetch(&rkey).await {
-                return Ok(v);
-            }
-            let v = load.await?;
-            inner.counters.loads.fetch_add(1, Relaxed);
-            let bytes = codec::encode_value(&v)?;
-            let mut conn = inner.conn.clone();
-            let set = redis::cmd("SET")
-                .arg(&rkey)
-                .arg(bytes)
-                .arg("PX")
-                .arg(inner.ttl_ms)
-                .to_owned();
-            // Not written back is only a later miss elsewhere: already counted.
-            let _ = self.timed(set.query_async::<()>(&mut conn)).await;
-            Ok(v)
+            // Boxed when it runs: the Redis futures are large, and kept
+            // inline they would make every hit move them around.
+            Box::pin(self.fill(for_miss, load)).await
         };
         let result = inner.l1.try_get_or_insert_async(key, miss).await;
         if !asked_redis {
             inner.counters.l1_hits.fetch_add(1, Relaxed);
         }
         result
+    }
+
+    /// An L1 miss: Redis, else `load` and a write-back.
+    async fn fill<F, E>(&self, key: K, load: F) -> Result<V, E>
+    where
+        F: Future<Output = Result<V, E>>,
+        E: From<Error>,
+    {
+        let inner = &*self.inner;
+        let rkey = codec::encode_key(&inner.namespace, &key)?;
+        if let Some(v) = self.fetch(&rkey).await {
+            return Ok(v);
+        }
+        let v = load.await?;
+        inner.counters.loads.fetch_add(1, Relaxed);
+        let bytes = codec::encode_value(&v)?;
+        let mut conn = inner.conn.clone();
+        let set = redis::cmd("SET")
+            .arg(&rkey)
+            .arg(bytes)
+            .arg("PX")
+            .arg(inner.ttl_ms)
+            .to_owned();
+        // Not written back is only a later miss elsewhere: already counted.
+        let _ = self.timed(set.query_async::<()>(&mut conn)).await;
+        Ok(v)
     }
 
     /// Stores `value` in the L1 and in Redis (with the tier's TTL) and tells
