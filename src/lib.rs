@@ -118,6 +118,8 @@ pub use leakless_collections::arena;
 pub use leakless_collections::bounded;
 pub use leakless_collections::registry;
 pub use leakless_collections::sync;
+#[cfg(feature = "redis")]
+pub use leakless_collections::tier;
 pub use leakless_collections::{
     Arena, BoundedMap, Clock, Configured, DefaultHashBuilder, EvictionCause, Evictions, Footprint,
     Handle, Inspect, Listeners, ManualClock, MapConfig, Policy, SideTable, StaleHandle, Staleness,

@@ -27,6 +27,8 @@ mod shrink;
 mod slots;
 mod stats;
 pub mod sync;
+#[cfg(feature = "redis")]
+pub mod tier;
 mod tracked;
 pub mod weak;
 
