@@ -76,5 +76,12 @@ fn builder_settings(args: &MapArgs) -> TokenStream {
             .policy(::leakless::__private::Policy::#variant)
         });
     }
+    // Last: the sync builder's `hasher` (which none of these calls) would
+    // reset it.
+    if let Some((ms, span)) = args.purge_every {
+        calls.extend(quote_spanned! { span=>
+            .purge_expired_every(::core::time::Duration::from_millis(#ms))
+        });
+    }
     calls
 }

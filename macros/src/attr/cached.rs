@@ -4,7 +4,7 @@
 use proc_macro2::{Span, TokenStream};
 use syn::{Expr, Ident, Lit, LitStr};
 
-use super::map::{parse_duration, Key, KeySet, MapArgs, MAP_KEYS};
+use super::map::{parse_duration, Key, KeySet, MapArgs, MAP_KEYS, PURGE_EVERY};
 use crate::ctxt::Ctxt;
 
 /// What `#[cached(..)]` takes: every map key, then its own.
@@ -23,6 +23,7 @@ const CACHED: KeySet<'static> = KeySet {
             name: "clock",
             example: "clock = my_clock()",
         },
+        PURGE_EVERY,
     ],
 };
 
@@ -51,6 +52,10 @@ impl CachedArgs {
                     "`{own}` needs a value: `{}`",
                     example.unwrap_or_default()
                 )));
+                return Ok(());
+            }
+            if own == PURGE_EVERY.name {
+                parsed.map.purge_every = parsed.map.own_duration(&meta, &PURGE_EVERY, cx)?;
                 return Ok(());
             }
             let value: Expr = meta.value()?.parse()?;

@@ -64,10 +64,24 @@ pub(crate) struct KeySet<'a> {
     pub(crate) own: &'a [Key],
 }
 
-/// What `#[bounded_map(..)]` takes: every map key.
+/// What `#[bounded_map(..)]` takes on a field: every map key.
 pub(crate) const BOUNDED_MAP: KeySet<'static> = KeySet {
     map: &MAP_KEYS,
     own: &[],
+};
+
+/// The key of the maps other threads can reach (a static, a memo): purged
+/// in the background by the maintenance thread.
+pub(crate) const PURGE_EVERY: Key = Key {
+    name: "purge_every",
+    example: "purge_every = \"1s\"",
+};
+
+/// What `#[bounded_map(..)]` takes on a `static`: every map key, and
+/// `purge_every`.
+pub(crate) const STATIC_MAP: KeySet<'static> = KeySet {
+    map: &MAP_KEYS,
+    own: &[PURGE_EVERY],
 };
 
 impl KeySet<'_> {
@@ -92,6 +106,8 @@ pub(crate) struct MapArgs {
     pub(crate) name: Option<LitStr>,
     /// The `Policy` variant, spanned on the literal.
     pub(crate) policy: Option<(&'static str, Span)>,
+    /// `purge_every = ".."` (statics and memos only), in milliseconds.
+    pub(crate) purge_every: Option<(u64, Span)>,
     /// Every known key given, own keys too.
     seen: Vec<String>,
     /// An unknown key was given: it may have been a misspelt bound, so
@@ -103,11 +119,32 @@ impl MapArgs {
     /// Reads `#[bounded_map(..)]`'s arguments on a static.
     pub(crate) fn from_tokens(cx: &Ctxt, args: TokenStream) -> Self {
         let mut parsed = MapArgs::default();
-        let parser = syn::meta::parser(|meta| parsed.parse_key(&meta, &BOUNDED_MAP, cx).map(drop));
+        let parser = syn::meta::parser(|meta| {
+            if parsed.parse_key(&meta, &STATIC_MAP, cx)?.is_some() {
+                parsed.purge_every = parsed.own_duration(&meta, &PURGE_EVERY, cx)?;
+            }
+            Ok(())
+        });
         if let Err(e) = syn::parse::Parser::parse2(parser, args) {
             cx.syn_error(e);
         }
         parsed
+    }
+
+    /// Reads the value of an own key that is a duration (handed back by
+    /// [`parse_key`](Self::parse_key)).
+    pub(crate) fn own_duration(
+        &mut self,
+        meta: &ParseNestedMeta<'_>,
+        key: &Key,
+        cx: &Ctxt,
+    ) -> syn::Result<Option<(u64, Span)>> {
+        if !meta.input.peek(syn::Token![=]) {
+            cx.syn_error(meta.error(format!("`{}` needs a value: `{}`", key.name, key.example)));
+            return Ok(None);
+        }
+        let value: Expr = meta.value()?.parse()?;
+        Ok(parse_duration(&value, key.name, cx))
     }
 
     /// Whether `key` was given (its value right or not).
@@ -134,6 +171,12 @@ impl MapArgs {
         let known = keys.all().find(|k| k.name == key);
         let duplicate = known.is_some() && self.seen.contains(&key);
         match known {
+            None if key == PURGE_EVERY.name => {
+                cx.error_spanned_by(
+                    &meta.path,
+                    "`purge_every` needs a map the maintenance thread can reach: it goes on a `#[bounded_map]` static or `#[cached]`; a field's map belongs to its owner, which calls `purge_expired()` on its idle path",
+                );
+            }
             None => {
                 self.unknown = true;
                 cx.error_spanned_by(&meta.path, unknown_key(&key, keys));

@@ -46,6 +46,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             quote! {
                 #(#attrs)*
                 #vis static #ident: #lazy<#map> = #lazy::new(|| <#map>::builder() #calls);
+                // The type as written stays named, so the user's import of
+                // it (`use std::collections::HashMap;`) is not reported unused.
+                const _: ::core::marker::PhantomData<#ty> = ::core::marker::PhantomData;
             }
         }
         // Keep the name declared, so that uses of it report only the
