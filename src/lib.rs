@@ -135,7 +135,74 @@ pub mod __private {
     pub use leakless_collections::{
         sync, BoundedMap, Configured, MapConfig, Policy, Tracked, WeakValueMap,
     };
-    pub use std::sync::LazyLock;
+    pub use std::sync::{LazyLock, OnceLock};
+
+    /// `#[cached(shared = ..)]`'s check that the `redis` feature is on:
+    /// without it, a `compile_error!` that says how to turn it on.
+    pub use crate::__leakless_require_redis as require_redis;
+
+    /// What `#[cached(shared = ..)]` expands to: the tier, and the calls
+    /// that turn its errors into the documented panics.
+    #[cfg(feature = "redis")]
+    pub mod tier {
+        pub use leakless_collections::tier::{Error, Tier};
+
+        /// The tier of the memoised `function` from its builder's
+        /// `build()`, or a panic saying which function and why (outside a
+        /// tokio runtime, a URL the client rejects). Called inside a
+        /// `OnceLock` initialiser, so a later call tries again.
+        #[track_caller]
+        pub fn built<K, V>(function: &str, built: Result<Tier<K, V>, Error>) -> Tier<K, V> {
+            match built {
+                Ok(tier) => tier,
+                Err(e) => panic!(
+                    "#[cached(shared = ..)] fn {function}: cannot build its Redis tier (the first \
+                     call must run inside a tokio runtime): {e}"
+                ),
+            }
+        }
+
+        /// The value of a shared memo's call, or a panic naming `function`:
+        /// the tier already answers Redis faults by running the body, so
+        /// what is left is a key or value that cannot be encoded.
+        #[track_caller]
+        pub fn value<V>(function: &str, result: Result<V, Error>) -> V {
+            match result {
+                Ok(v) => v,
+                Err(e) => failed(function, e),
+            }
+        }
+
+        /// [`value`] for a function returning `Option`: `None` is returned,
+        /// never stored.
+        #[track_caller]
+        pub fn some<V>(function: &str, result: Result<V, Miss>) -> Option<V> {
+            match result {
+                Ok(v) => Some(v),
+                Err(Miss::None) => None,
+                Err(Miss::Tier(e)) => failed(function, e),
+            }
+        }
+
+        /// Why an `Option` function's shared call gave no value.
+        pub enum Miss {
+            /// The body returned `None`.
+            None,
+            /// The tier failed.
+            Tier(Error),
+        }
+
+        impl From<Error> for Miss {
+            fn from(e: Error) -> Self {
+                Miss::Tier(e)
+            }
+        }
+
+        #[track_caller]
+        fn failed(function: &str, e: Error) -> ! {
+            panic!("#[cached(shared = ..)] fn {function}: {e}")
+        }
+    }
 
     /// Gives a `#[cached]` async body its declared return type, so `?` and
     /// `return` in it are checked against the function's signature.
@@ -143,6 +210,27 @@ pub mod __private {
     pub fn memo_body<R, F: ::core::future::Future<Output = R>>(body: F) -> F {
         body
     }
+}
+
+/// Expands to nothing: `#[cached(shared = ..)]` can use the Redis tier.
+#[cfg(feature = "redis")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __leakless_require_redis {
+    () => {};
+}
+
+/// `#[cached(shared = ..)]` without the Redis tier: says how to get it.
+#[cfg(not(feature = "redis"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __leakless_require_redis {
+    () => {
+        ::core::compile_error!(
+            "`#[cached(shared = ..)]` needs leakless's Redis tier: enable the `redis` feature \
+             (`leakless = { version = \"0.1\", features = [\"redis\"] }`)"
+        );
+    };
 }
 
 /// The README's examples, compiled and run as doc tests.

@@ -10,5 +10,8 @@
 fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*.rs");
+    // What `#[cached(shared = ..)]` says when the tier is not compiled in.
+    #[cfg(not(feature = "redis"))]
+    t.compile_fail("tests/ui/without_redis/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }

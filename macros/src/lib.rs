@@ -112,7 +112,7 @@ pub fn bounded_map(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   (refresh-after-write: a stale value is served while one caller
 ///   reloads); `key = "a, b"` (the parameters to key on, by default all);
 ///   `clock = expr` (anything `Into<leakless::Clock>`, e.g. a
-///   `ManualClock` in tests).
+///   `ManualClock` in tests); `shared = url` (below).
 /// - **The key** is the parameters' owned form (`&str` → `String`, `&[T]`
 ///   → `Vec<T>`, `&T` → `T`, others cloned): one parameter as itself,
 ///   several as a tuple. It needs `Hash + Eq + Clone + Send + Sync`, the
@@ -137,6 +137,22 @@ pub fn bounded_map(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - **Refused**: generic functions and `impl Trait` parameters (one map
 ///   needs one key type), patterns as parameters (the key is built by
 ///   name), `const fn`, a reference or `impl Trait` as the stored type.
+/// - **Shared across replicas**: `shared = url` (any expression giving a
+///   `&str` or `String`, e.g. `std::env::var("REDIS_URL").unwrap()`, read
+///   on the first call) puts a `leakless::tier::Tier` between the memo map
+///   (now its L1) and the body, so N replicas run the body about once per
+///   key. It needs `leakless` with `features = ["redis"]`, an `async fn`,
+///   a `ttl` (every key written to Redis carries it; at most a year), and
+///   key and stored types that are also `serde::Serialize +
+///   DeserializeOwned`. The namespace is the module path and the
+///   function's name. `<fn>_cache()` returns the `&'static Tier<K, V>`,
+///   built on the first call, which must run inside a tokio runtime.
+///   Redis down or slow is no error (the tier runs the body); what is
+///   left behaves so: building the tier fails (outside a runtime, a URL
+///   the client rejects) or a key or value cannot be encoded → a panic
+///   naming the function (a failed build is tried again by the next
+///   call); for a `Result` fn, whose error type must then be
+///   `From<leakless::tier::Error>`, an encode failure is an `Err` instead.
 #[proc_macro_attribute]
 pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::cached::expand(args.into(), item.into()).into()

@@ -1,5 +1,6 @@
 //! `#[cached(..)]`'s arguments: the map keys of `#[bounded_map]`, read by
-//! the same parser, plus the memo's own `key`, `refresh` and `clock`.
+//! the same parser, plus the memo's own `key`, `refresh`, `clock` and
+//! `shared`.
 
 use proc_macro2::{Span, TokenStream};
 use syn::{Expr, Ident, Lit, LitStr};
@@ -24,6 +25,10 @@ const CACHED: KeySet<'static> = KeySet {
             example: "clock = my_clock()",
         },
         PURGE_EVERY,
+        Key {
+            name: "shared",
+            example: "shared = \"redis://127.0.0.1:6379/\"",
+        },
     ],
 };
 
@@ -37,6 +42,9 @@ pub(crate) struct CachedArgs {
     pub(crate) refresh: Option<(u64, Span)>,
     /// `clock = expr`: anything `Into<leakless::Clock>`, for tests.
     pub(crate) clock: Option<Expr>,
+    /// `shared = expr`: the Redis URL (`&str` or `String`) of a shared tier
+    /// between the memo map and the body.
+    pub(crate) shared: Option<Expr>,
 }
 
 impl CachedArgs {
@@ -62,7 +70,8 @@ impl CachedArgs {
             match own {
                 "key" => parsed.key = key_names(&value, cx),
                 "refresh" => parsed.refresh = parse_duration(&value, "refresh", cx),
-                _ => parsed.clock = Some(value),
+                "clock" => parsed.clock = Some(value),
+                _ => parsed.shared = Some(value),
             }
             Ok(())
         });

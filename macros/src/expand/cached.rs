@@ -4,6 +4,8 @@
 //! `get_or_insert_async` for an async one, their `try_` twins for a
 //! `Result` or an `Option`); the body runs only for a missing (or stale)
 //! key. The map is a static inside a generated `<fn>_cache()` accessor.
+//! With `shared = url`, the accessor holds a Redis `tier::Tier` instead,
+//! whose L1 is that map, and the body runs on a miss in both.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -93,17 +95,33 @@ fn generate(args: &CachedArgs, f: &MemoFn, value: &Type) -> TokenStream {
         ([ty], [expr]) => (ty.clone(), expr.clone()),
         _ => (quote!((#(#key_tys,)*)), quote!((#(#key_exprs,)*))),
     };
-    let map_ty = quote! { ::leakless::__private::sync::BoundedMap<#key_ty, #value> };
-    let lazy = quote! { ::leakless::__private::LazyLock };
+    let l1_ty = quote! { ::leakless::__private::sync::BoundedMap<#key_ty, #value> };
+    let map_ty = match args.shared {
+        Some(_) => quote! { ::leakless::__private::tier::Tier<#key_ty, #value> },
+        None => l1_ty.clone(),
+    };
     let map = if f.receiver.is_some() {
         quote! { Self::#accessor() }
     } else {
         quote! { #accessor() }
     };
     let key = Ident::new("__leakless_key", Span::mixed_site());
-    let load = load(f, &map, &key, block);
+    let load = match args.shared {
+        Some(_) => load_shared(f, &map, &key, block),
+        None => load(f, &map, &key, block),
+    };
     let calls = builder(args, name);
     let map_static = Ident::new("MEMO", Span::mixed_site());
+    let init = match &args.shared {
+        Some(url) => shared_init(args, url, name, &map_ty, &l1_ty, &calls, &map_static),
+        None => {
+            let lazy = quote! { ::leakless::__private::LazyLock };
+            quote! {
+                static #map_static: #lazy<#map_ty> = #lazy::new(|| <#map_ty>::builder() #calls);
+                &#map_static
+            }
+        }
+    };
     let key_bound = Ident::new("memo_key", Span::mixed_site());
     let value_bound = Ident::new("memo_value", Span::mixed_site());
     let key_checks = key_tys.iter().map(|ty| {
@@ -111,13 +129,22 @@ fn generate(args: &CachedArgs, f: &MemoFn, value: &Type) -> TokenStream {
         quote_spanned! { span=> #key_bound::<#ty>(); }
     });
     let value_check = quote_spanned! { value.span()=> #value_bound::<#value>(); };
-    let doc = format!(
-        "The memo map of `{fn_name}`: a bounded `leakless::sync::BoundedMap` from its key to \
-         the values it returned, built on first use and listed in `leakless::registry` (as \
-         `name = \"..\"`, else its module path and `{fn_name}`). Use it for `stats()`, \
-         `clear()`, `remove(&key)`.",
-        fn_name = unraw(name)
-    );
+    let doc = match args.shared {
+        Some(_) => format!(
+            "The shared memo of `{fn_name}`: a `leakless::tier::Tier` (Redis, namespace: its \
+             module path and `{fn_name}`) in front of a bounded L1 map, built on the first call, \
+             which must run inside a tokio runtime. Use it for `stats()`, `l1().clear()`, \
+             `remove(&key).await`.",
+            fn_name = unraw(name)
+        ),
+        None => format!(
+            "The memo map of `{fn_name}`: a bounded `leakless::sync::BoundedMap` from its key to \
+             the values it returned, built on first use and listed in `leakless::registry` (as \
+             `name = \"..\"`, else its module path and `{fn_name}`). Use it for `stats()`, \
+             `clear()`, `remove(&key)`.",
+            fn_name = unraw(name)
+        ),
+    };
     // The accessor first: its bound checks, spanned on the parameters, are
     // then the first errors a missing bound gives.
     quote! {
@@ -137,8 +164,7 @@ fn generate(args: &CachedArgs, f: &MemoFn, value: &Type) -> TokenStream {
             }
             #(#key_checks)*
             #value_check
-            static #map_static: #lazy<#map_ty> = #lazy::new(|| <#map_ty>::builder() #calls);
-            &#map_static
+            #init
         }
 
         #(#attrs)*
@@ -178,6 +204,71 @@ fn load(f: &MemoFn, map: &TokenStream, key: &Ident, block: &syn::Block) -> Token
                 }))
             },
         }
+    }
+}
+
+/// The shared accessor's body: a `OnceLock` tier, built on the first call
+/// with the memo's TTL, its namespace the module path and the function's
+/// name, and the memo map as its L1. Without the facade's `redis` feature,
+/// `require_redis!` is a `compile_error!` that says so.
+fn shared_init(
+    args: &CachedArgs,
+    url: &syn::Expr,
+    name: &Ident,
+    tier_ty: &TokenStream,
+    l1_ty: &TokenStream,
+    calls: &TokenStream,
+    tier_static: &Ident,
+) -> TokenStream {
+    let private = quote! { ::leakless::__private };
+    let fn_name = unraw(name);
+    let namespace = quote! { ::core::concat!(::core::module_path!(), "::", #fn_name) };
+    // `valid` refuses `shared` without a `ttl`.
+    let ttl = args.map.ttl.map_or(0, |(ms, _)| ms);
+    let url = quote_spanned! { url.span()=>
+        ::core::convert::AsRef::<str>::as_ref(&(#url))
+    };
+    let require = quote_spanned! { url.span()=> #private::require_redis!(); };
+    quote! {
+        #require
+        static #tier_static: #private::OnceLock<#tier_ty> = #private::OnceLock::new();
+        #tier_static.get_or_init(|| {
+            #private::tier::built(
+                #namespace,
+                <#tier_ty>::builder(#url)
+                    .namespace(#namespace)
+                    .ttl(::core::time::Duration::from_millis(#ttl))
+                    .l1(<#l1_ty>::builder() #calls)
+                    .build(),
+            )
+        })
+    }
+}
+
+/// The shared call: `get_or_load`, its only error (a key or value that
+/// cannot be encoded) a panic naming the function; a `Result` function's
+/// error through `E: From<tier::Error>` (`try_get_or_load`); an `Option`'s
+/// `None` through the tier's `Miss`.
+fn load_shared(f: &MemoFn, tier: &TokenStream, key: &Ident, block: &syn::Block) -> TokenStream {
+    let ret = &f.output.ty;
+    let private = quote! { ::leakless::__private };
+    let fn_name = unraw(&f.item.sig.ident);
+    let namespace = quote! { ::core::concat!(::core::module_path!(), "::", #fn_name) };
+    let body = quote! { #private::memo_body::<#ret, _>(async move #block) };
+    match f.output.stored {
+        Stored::All => quote! {
+            #private::tier::value(#namespace, #tier.get_or_load(#key, #body).await)
+        },
+        Stored::Ok => quote! { #tier.try_get_or_load(#key, #body).await },
+        Stored::Some => quote! {
+            #private::tier::some(
+                #namespace,
+                #tier.try_get_or_load(#key, async move {
+                    ::core::option::Option::ok_or(#body.await, #private::tier::Miss::None)
+                })
+                .await,
+            )
+        },
     }
 }
 

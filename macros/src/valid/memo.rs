@@ -13,6 +13,7 @@ use crate::ctxt::Ctxt;
 pub(crate) fn check(cx: &Ctxt, args: &CachedArgs, f: &MemoFn, at: impl ToTokens) {
     bounded(cx, args, at);
     refresh(cx, args);
+    shared(cx, args, f);
     shape(cx, f);
     key(cx, args, f);
     output(cx, f);
@@ -40,6 +41,39 @@ fn refresh(cx: &Ctxt, args: &CachedArgs) {
                  shorter than the `ttl`, e.g. `ttl = \"1m\", refresh = \"20s\"`",
             );
         }
+    }
+}
+
+/// The longest TTL the Redis tier accepts (its `MAX_TTL`), in milliseconds.
+const MAX_SHARED_TTL_MS: u64 = 365 * 24 * 60 * 60 * 1000;
+
+/// `shared` puts a Redis tier behind the memo map: the tier is async, and
+/// every key it writes has the memo's TTL.
+fn shared(cx: &Ctxt, args: &CachedArgs, f: &MemoFn) {
+    let Some(url) = &args.shared else {
+        return;
+    };
+    if f.item.sig.asyncness.is_none() {
+        cx.error_spanned_by(
+            url,
+            "`shared` memoises through a Redis tier, whose calls are async (a network round \
+             trip the caller awaits): make this an `async fn`, or drop `shared` for a \
+             per-process memo",
+        );
+    }
+    match args.map.ttl {
+        None if !args.map.given("ttl") => cx.error_spanned_by(
+            url,
+            "`shared` writes every value to Redis with the memo's `ttl`, and no key may live \
+             there without one: add `ttl = \"..\"`, e.g. \
+             `#[cached(capacity = 10_000, ttl = \"5m\", shared = \"redis://127.0.0.1:6379/\")]`",
+        ),
+        Some((ms, span)) if ms > MAX_SHARED_TTL_MS => cx.error_at(
+            span,
+            "`shared` writes keys to Redis with this `ttl`, and the tier refuses one over a \
+             year (a key meant to outlive that is not bounded by its TTL): give a shorter `ttl`",
+        ),
+        _ => {}
     }
 }
 
