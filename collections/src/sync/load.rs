@@ -53,7 +53,9 @@ where
             return Found::Missing;
         };
         if shard.map.uses_move_entries() {
-            cell.reads.record(i);
+            if !cell.reads.record(i) {
+                shard.map.count_shared_hit();
+            }
         }
         let v = shard.map.value_at(i).clone();
         if shard.map.is_stale(i) {

@@ -391,9 +391,11 @@ impl<K, V, S> BoundedMap<K, V, S> {
             capacity: self.capacity(),
             ..Stats::default()
         };
-        for shard in self.core.shards.iter() {
-            let s = shard.read().map.stats();
-            total.hits += s.hits;
+        for cell in self.core.shards.iter() {
+            let shard = cell.read();
+            let s = shard.map.stats();
+            // Hits still in the read log are counted when it is applied.
+            total.hits += s.hits + cell.reads.pending() as u64;
             total.misses += s.misses;
             total.inserts += s.inserts;
             total.updates += s.updates;
@@ -537,7 +539,9 @@ where
         let shard = cell.read();
         let i = shard.map.find_shared(key, count_miss)?;
         if shard.map.uses_move_entries() {
-            cell.reads.record(i);
+            if !cell.reads.record(i) {
+                shard.map.count_shared_hit();
+            }
         }
         Some(f(shard.map.value_at(i)))
     }
