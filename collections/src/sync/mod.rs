@@ -104,6 +104,16 @@ impl<K, V, S> ShardCell<K, V, S> {
 }
 
 impl<K: Hash + Eq, V, S: BuildHasher> ShardCell<K, V, S> {
+    /// Records a read-locked hit on slot `i` for the next writer to apply
+    /// (LRU), or counts it at once when the log is full. Under TinyLFU,
+    /// `find_shared` recorded it already.
+    #[inline]
+    fn record_hit(&self, shard: &Shard<K, V, S>, i: u32) {
+        if shard.map.uses_move_entries() && !self.reads.record(i) {
+            shard.map.count_shared_hit();
+        }
+    }
+
     /// The shard for writing, with the hits readers recorded since the last
     /// write applied to its recency list first.
     #[inline]
@@ -538,11 +548,7 @@ where
         }
         let shard = cell.read();
         let i = shard.map.find_shared(key, count_miss)?;
-        if shard.map.uses_move_entries() {
-            if !cell.reads.record(i) {
-                shard.map.count_shared_hit();
-            }
-        }
+        cell.record_hit(&shard, i);
         Some(f(shard.map.value_at(i)))
     }
 
