@@ -1058,8 +1058,9 @@ where
     /// A lookup by one of several threads reading at once (the sync map's
     /// read lock, for maps without a TTI): `get` without moving the hit to
     /// the front. It returns the hit's slot for the caller to record and
-    /// apply under the write lock (`touch_recorded`), and counts with atomic
-    /// adds (a miss only if `count_miss`).
+    /// apply under the write lock (`touch_recorded`, which counts the hit;
+    /// under TinyLFU the hit is counted here), and counts a miss with an
+    /// atomic add if `count_miss`.
     #[inline]
     pub(crate) fn find_shared<Q>(&self, q: &Q, count_miss: bool) -> Option<u32>
     where
@@ -1075,12 +1076,16 @@ where
         };
         match found {
             Some(i) => {
-                self.hits.bump_shared();
                 if let Some(lfu) = &self.lfu {
                     // A TinyLFU use moves nothing: record it here, under
                     // the read lock (relaxed cells), not in the read log.
+                    self.hits.bump_shared();
                     lfu.hit(i, hash);
                 }
+                // Under LRU the caller records the hit in its read log,
+                // and the hit is counted when the log is applied (or by
+                // `count_shared_hit` if the log is full): one shared write
+                // per read instead of two.
             }
             None if count_miss => self.misses.bump_shared(),
             None => {}
@@ -1132,9 +1137,17 @@ where
     /// anything else changes it, so `i` still names the entry read.
     #[inline]
     pub(crate) fn touch_recorded(&mut self, i: u32) {
+        self.hits.set(self.hits.get() + 1);
         if (i as usize) < self.slots.len() {
             self.order.move_to_front(&self.slots[..], i);
         }
+    }
+
+    /// Counts a hit of `find_shared` that its caller could not record (the
+    /// read log was full).
+    #[inline]
+    pub(crate) fn count_shared_hit(&self) {
+        self.hits.bump_shared();
     }
 
     /// Whether a use must be recorded for the write lock to apply (LRU),

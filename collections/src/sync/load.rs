@@ -52,9 +52,7 @@ where
         let Some(i) = shard.map.find_shared(key, false) else {
             return Found::Missing;
         };
-        if shard.map.uses_move_entries() {
-            cell.reads.record(i);
-        }
+        cell.record_hit(&shard, i);
         let v = shard.map.value_at(i).clone();
         if shard.map.is_stale(i) {
             Found::Stale(v)

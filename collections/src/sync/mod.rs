@@ -104,6 +104,16 @@ impl<K, V, S> ShardCell<K, V, S> {
 }
 
 impl<K: Hash + Eq, V, S: BuildHasher> ShardCell<K, V, S> {
+    /// Records a read-locked hit on slot `i` for the next writer to apply
+    /// (LRU), or counts it at once when the log is full. Under TinyLFU,
+    /// `find_shared` recorded it already.
+    #[inline]
+    fn record_hit(&self, shard: &Shard<K, V, S>, i: u32) {
+        if shard.map.uses_move_entries() && !self.reads.record(i) {
+            shard.map.count_shared_hit();
+        }
+    }
+
     /// The shard for writing, with the hits readers recorded since the last
     /// write applied to its recency list first.
     #[inline]
@@ -391,9 +401,11 @@ impl<K, V, S> BoundedMap<K, V, S> {
             capacity: self.capacity(),
             ..Stats::default()
         };
-        for shard in self.core.shards.iter() {
-            let s = shard.read().map.stats();
-            total.hits += s.hits;
+        for cell in self.core.shards.iter() {
+            let shard = cell.read();
+            let s = shard.map.stats();
+            // Hits still in the read log are counted when it is applied.
+            total.hits += s.hits + cell.reads.pending() as u64;
             total.misses += s.misses;
             total.inserts += s.inserts;
             total.updates += s.updates;
@@ -536,9 +548,7 @@ where
         }
         let shard = cell.read();
         let i = shard.map.find_shared(key, count_miss)?;
-        if shard.map.uses_move_entries() {
-            cell.reads.record(i);
-        }
+        cell.record_hit(&shard, i);
         Some(f(shard.map.value_at(i)))
     }
 

@@ -28,16 +28,28 @@ impl Default for ReadLog {
 }
 
 impl ReadLog {
-    /// Records a hit on slot `i`; a load and nothing else once full.
+    /// Records a hit on slot `i`; false if the log was full (a load and
+    /// nothing else), so the caller counts the hit itself.
     #[inline]
-    pub(super) fn record(&self, i: u32) {
+    pub(super) fn record(&self, i: u32) -> bool {
         if self.len.load(Relaxed) >= READ_LOG {
-            return;
+            return false;
         }
         let at = self.len.fetch_add(1, Relaxed);
-        if let Some(slot) = self.slots.get(at) {
-            slot.store(i, Relaxed);
+        match self.slots.get(at) {
+            Some(slot) => {
+                slot.store(i, Relaxed);
+                true
+            }
+            None => false,
         }
+    }
+
+    /// Hits recorded and not yet applied (each counted when applied).
+    /// Exact under the shard's read lock, which keeps the writer out.
+    #[inline]
+    pub(super) fn pending(&self) -> usize {
+        self.len.load(Relaxed).min(READ_LOG)
     }
 
     /// Hands every recorded slot, oldest first, to `apply`, and empties the
