@@ -6,31 +6,11 @@
 //! `CI=true` and say SKIPPED otherwise. Only 127.0.0.1 is ever used.
 #![cfg(feature = "redis")]
 
-use std::io::Write as _;
+#[path = "common/redis_server.rs"]
+mod redis_server;
+use redis_server::server_url;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// The server's URL, or `None` (after a loud line) when none is given
-/// outside CI.
-fn server_url(test: &str) -> Option<String> {
-    match std::env::var("LEAKLESS_REDIS_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("{test}: CI=true but LEAKLESS_REDIS_URL is not set; .ci/run starts a redis-server and sets it")
-        }
-        _ => {
-            // Straight to stderr: libtest captures the macros of a passing
-            // test, and a skip must be seen.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED {test}: LEAKLESS_REDIS_URL is not set (start one: \
-                 redis-server --port 6391 --save '' --appendonly no, then \
-                 LEAKLESS_REDIS_URL=redis://127.0.0.1:6391/)"
-            );
-            None
-        }
-    }
-}
 
 /// A part of every key no earlier run wrote: the namespace of a shared memo
 /// is fixed (its module path and name), and Redis outlives the process.

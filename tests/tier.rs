@@ -5,7 +5,9 @@
 //! `redis-server`. Only 127.0.0.1 is ever used.
 #![cfg(feature = "redis")]
 
-use std::io::Write as _;
+#[path = "common/redis_server.rs"]
+mod redis_server;
+use redis_server::server_url;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,28 +19,6 @@ use leakless::tier::redis::{self, AsyncCommands};
 use leakless::tier::{Error, Tier};
 
 const TTL: Duration = Duration::from_secs(60);
-
-/// The server's URL, or `None` (after a loud line) when none is given
-/// outside CI.
-fn server_url(test: &str) -> Option<String> {
-    match std::env::var("LEAKLESS_REDIS_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("{test}: CI=true but LEAKLESS_REDIS_URL is not set; .ci/run starts a redis-server and sets it")
-        }
-        _ => {
-            // Straight to stderr, not eprintln!: libtest captures the macros
-            // of a passing test, and a skip must be seen.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED {test}: LEAKLESS_REDIS_URL is not set (start one: \
-                 redis-server --port 6390 --save '' --appendonly no, then \
-                 LEAKLESS_REDIS_URL=redis://127.0.0.1:6390/)"
-            );
-            None
-        }
-    }
-}
 
 /// A namespace no other test or run shares.
 fn namespace(test: &str) -> String {

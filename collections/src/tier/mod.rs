@@ -79,9 +79,11 @@
 //!
 //! # With `#[cached]`
 //!
-//! The tier needs nothing from a memoised function but its key, its
-//! loader and a place to keep the `Tier`: a shared memo is a `static`
-//! `LazyLock<Tier<K, V>>` and a body `TIER.get_or_load(key, async { body })`.
+//! `#[leakless::cached(capacity = .., ttl = "..", shared = url)]` on an
+//! `async fn` keeps a `Tier` in a `OnceLock` built on the first call (inside
+//! a tokio runtime), with the memo map as its L1 and the namespace
+//! `module_path::fn_name`; its body becomes the loader of `get_or_load`
+//! (`try_get_or_load` for a `Result` fn). `<fn>_cache()` returns the tier.
 
 mod builder;
 mod codec;
