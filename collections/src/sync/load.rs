@@ -61,6 +61,18 @@ where
         }
     }
 
+    /// A fresh hit under the read lock, counted as one, or `None` (absent,
+    /// stale or a TTI map) for the caller to go on to a loading call: the
+    /// Redis tier's fast path, which skips building its loading future.
+    #[cfg(feature = "redis")]
+    #[inline]
+    pub(crate) fn get_fresh(&self, key: &K) -> Option<V> {
+        match self.loaded(key) {
+            Found::Fresh(v) => Some(v),
+            Found::Stale(_) | Found::Missing => None,
+        }
+    }
+
     /// The role for a caller that found `key` stale under the read lock
     /// (and holds its old value): reload it, unless another caller is
     /// already loading it or it was rewritten meanwhile.

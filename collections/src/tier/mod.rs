@@ -285,9 +285,14 @@ where
         E: From<Error>,
     {
         let inner = &*self.inner;
+        // A fresh L1 hit returns before any future is built or the key
+        // cloned (a miss, or a stale entry, goes on to the loading call).
+        if let Some(v) = inner.l1.get_fresh(&key) {
+            inner.counters.l1_hits.fetch_add(1, Relaxed);
+            return Ok(v);
+        }
         let mut asked_redis = false;
-        // The key is encoded only on an L1 miss, so a hit costs the L1's
-        // hit and a clone of the key.
+        // The key is encoded only on an L1 miss.
         let for_miss = key.clone();
         let miss = async {
             asked_redis = true;
