@@ -1,4 +1,4 @@
-// The seed's global cache, `static mut` style: every use needs `unsafe`, and
+// A global cache, `static mut` style: every use needs `unsafe`, and
 // two threads can still race on it. A `#[bounded_map]` static is a sharded
 // concurrent map that is safe to share and to change through `&self`: remove
 // `mut`.
