@@ -60,16 +60,8 @@ where
             }
             let cell = self.map.core.shards.get(self.next_shard)?;
             self.next_shard += 1;
-            let copy: Vec<(K, V)> = {
-                let shard = cell.read();
-                shard
-                    .map
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
-            };
             // Reuse nothing from the last shard: its buffer was sized for it.
-            self.current = copy.into_iter();
+            self.current = cell.cloned_entries().into_iter();
         }
     }
 }

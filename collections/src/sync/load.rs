@@ -188,12 +188,7 @@ where
                     let Some(make) = make.take() else {
                         unreachable!("a caller leads at most once: it returns either way")
                     };
-                    return match (id.enter(make), role) {
-                        (Ok(value), _) => Ok(landing.finish(value)),
-                        // A failed refresh keeps the old value, for everyone.
-                        (Err(_), Role::Refresh(_, old)) => Ok(old),
-                        (Err(e), _) => Err(e),
-                    };
+                    return landed(landing, id.enter(make), role);
                 }
             }
             role = self.claim(&key);
@@ -287,15 +282,31 @@ where
                         unreachable!("a caller leads at most once: it returns either way")
                     };
                     let load = core::pin::pin!(load);
-                    return match (Leading { id, load }.await, role) {
-                        (Ok(value), _) => Ok(landing.finish(value)),
-                        (Err(_), Role::Refresh(_, old)) => Ok(old),
-                        (Err(e), _) => Err(e),
-                    };
+                    return landed(landing, Leading { id, load }.await, role);
                 }
             }
             role = self.claim(&key);
         }
+    }
+}
+
+/// What a leader's load leaves: the value, stored and handed to the
+/// waiters; for a failed refresh, the old value (it stays, for everyone);
+/// else the error, with nothing stored.
+fn landed<K, V, S, E>(
+    landing: Landing<'_, K, V, S>,
+    loaded: Result<V, E>,
+    role: Role<V>,
+) -> Result<V, E>
+where
+    K: Hash + Eq + Clone,
+    V: Clone,
+    S: BuildHasher,
+{
+    match (loaded, role) {
+        (Ok(value), _) => Ok(landing.finish(value)),
+        (Err(_), Role::Refresh(_, old)) => Ok(old),
+        (Err(e), _) => Err(e),
     }
 }
 

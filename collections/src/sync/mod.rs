@@ -103,6 +103,19 @@ impl<K, V, S> ShardCell<K, V, S> {
     }
 }
 
+impl<K: Clone, V: Clone, S> ShardCell<K, V, S> {
+    /// Clones of the shard's live entries, most recent first, copied under
+    /// its read lock (so the shard is seen at one moment).
+    fn cloned_entries(&self) -> Vec<(K, V)> {
+        let shard = self.read();
+        shard
+            .map
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
 impl<K: Hash + Eq, V, S: BuildHasher> ShardCell<K, V, S> {
     /// Records a read-locked hit on slot `i` for the next writer to apply
     /// (LRU), or counts it at once when the log is full. Under TinyLFU,
@@ -666,12 +679,7 @@ where
     /// assert_eq!(m.snapshot(), [(1, 'a')]);
     /// ```
     pub fn snapshot(&self) -> Vec<(K, V)> {
-        let mut out = Vec::new();
-        for shard in self.core.shards.iter() {
-            let shard = shard.read();
-            out.extend(shard.map.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
-        out
+        self.iter().collect()
     }
 
     /// Keeps the entries for which `keep` returns true. `keep` runs on a
@@ -700,14 +708,7 @@ where
             .shards
             .iter()
             .map(|shard| {
-                let entries: Vec<(K, V)> = {
-                    let shard = shard.read();
-                    shard
-                        .map
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect()
-                };
+                let entries = shard.cloned_entries();
                 // Least recent first, so the listener hears them in that
                 // order, as from the unsync map.
                 entries
