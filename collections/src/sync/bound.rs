@@ -199,19 +199,22 @@ where
             let Some(cell) = others.or(written) else {
                 return;
             };
-            let (shed, evicted) = {
+            let (shed, left, evicted) = {
                 let mut shard = cell.write();
                 let shed = shard.map.shed_one();
                 let map = &shard.map;
                 self.core
                     .totals
                     .publish(&cell.load, map.len(), self.core.totals.weight_of(map));
-                (shed, shard.map.take_evictions())
+                (shed, map.len(), shard.map.take_evictions())
             };
             self.core.deliver(evicted);
-            if !shed && others.is_none() {
-                // Nothing left anywhere (a concurrent writer's count is in
-                // flight, and its own write settles it).
+            // A shard that gave nothing but is empty now only had a stale
+            // published count (it is corrected, so the next pass looks
+            // elsewhere). One that gave nothing and is not empty, or the
+            // last resort, ends the loop rather than spin on it: the bound
+            // is restored by the next write that sees the excess.
+            if !shed && (left > 0 || others.is_none()) {
                 return;
             }
         }
