@@ -78,13 +78,16 @@ where
     /// ```
     pub fn compute(&self, key: K, f: impl FnOnce(Option<&V>) -> Op<V>) -> Option<V> {
         let cell = self.shard_of(&key);
-        let (after, gone) = self.locked(cell, |s| match f(s.map.get(&key)) {
-            Op::Keep => (s.map.peek(&key).cloned(), None),
-            Op::Put(v) => {
-                let after = v.clone();
-                (Some(after), s.map.insert(key, v))
+        let (after, gone) = self.locked(cell, |s| {
+            let old = s.map.get(&key);
+            match f(old) {
+                Op::Keep => (old.cloned(), None),
+                Op::Put(v) => {
+                    let after = v.clone();
+                    (Some(after), s.map.insert(key, v))
+                }
+                Op::Remove => (None, s.map.remove(&key)),
             }
-            Op::Remove => (None, s.map.remove(&key)),
         });
         // The user's value, dropped with no lock held.
         drop(gone);
