@@ -138,10 +138,10 @@ pub struct BoundedMap<K, V, S = DefaultHashBuilder, M = Unshared> {
     hasher: S,
     capacity: usize,
     max_weight: u64,
-    /// The bound the policy sizes its queues by: the map's own, or for a
-    /// shard of the sync map its share of the map's (which it may exceed
-    /// while the map as a whole has room).
-    share: (usize, u64),
+    /// For a shard of the sync map, its share of the map's bounds, which
+    /// the policy sizes its queues by (the shard may exceed it while the map
+    /// as a whole has room); `None`: the map's own bounds.
+    share: Option<(usize, u64)>,
     weighted: bool,
     total_weight: u64,
     weigher: Option<Weigher<K, V>>,
@@ -299,7 +299,7 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
             hasher,
             capacity,
             max_weight: max_weight.unwrap_or(u64::MAX),
-            share: (capacity, max_weight.unwrap_or(u64::MAX)),
+            share: None,
             weighted: max_weight.is_some() || weigher.is_some(),
             total_weight: 0,
             weigher,
@@ -349,10 +349,17 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
     /// Chooses the eviction policy of a map that is still empty (builders
     /// call it). A map with a TTI stays LRU: its idle queue is the recency
     /// list.
+    /// The bounds the policy and the slab's growth go by: the map's own,
+    /// or a sync-map shard's share of its map's.
+    #[inline]
+    fn share(&self) -> (usize, u64) {
+        self.share.unwrap_or((self.capacity, self.max_weight))
+    }
+
     /// For a sync-map shard: the share of the map's bounds its policy sizes
     /// its queues by.
     pub(crate) fn set_share(&mut self, slots: usize, weight: u64) {
-        self.share = (slots, weight);
+        self.share = Some((slots, weight));
     }
 
     pub(crate) fn set_policy(&mut self, policy: Policy) {
@@ -576,7 +583,7 @@ impl<K, V, S, M> BoundedMap<K, V, S, M> {
             len: self.len(),
             // A sync-map shard reports its share, so that the shards'
             // figures (as the registry sums them) add up to the map's bound.
-            capacity: self.share.0,
+            capacity: self.share().0,
             bytes: self.own_bytes(),
         }
     }
@@ -1377,10 +1384,10 @@ where
     /// none). `None` when there is nothing else to evict.
     fn victim(&mut self, keep: u32) -> Option<(u32, Option<u64>)> {
         let bounds = Bounds {
-            slots: self.share.0.min(self.slot_bound()),
+            slots: self.share().0.min(self.slot_bound()),
             len: self.slots.len(),
             weighted: self.weighted,
-            max_weight: self.share.1.min(self.max_weight),
+            max_weight: self.share().1.min(self.max_weight),
             total_weight: self.total_weight,
         };
         let Some(lfu) = &mut self.lfu else {
@@ -1485,7 +1492,7 @@ where
         } else {
             let len = self.slots.len();
             if len == self.slots.capacity() {
-                let room = shrink::grown(len, bound, self.share.0.min(bound));
+                let room = shrink::grown(len, bound, self.share().0.min(bound));
                 self.slots.reserve_exact(room - len);
                 self.expiry.reserve_exact(room - len);
                 if self.weighted {
@@ -1950,9 +1957,6 @@ where
                 break;
             }
         }
-        if self.share.0 == self.capacity {
-            self.share.0 = capacity;
-        }
         self.capacity = capacity;
         self.maybe_shrink();
         self.deliver();
@@ -1993,9 +1997,6 @@ where
             if self.evict_one(now, NIL).is_none() {
                 break;
             }
-        }
-        if self.share.1 == self.max_weight {
-            self.share.1 = max_weight;
         }
         self.max_weight = max_weight;
         self.maybe_shrink();
