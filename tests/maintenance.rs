@@ -164,3 +164,16 @@ trait Tap: Sized {
     }
 }
 impl<T> Tap for T {}
+
+/// `Duration::MAX` (or any period `Instant` cannot hold) panics nowhere.
+#[test]
+fn a_period_of_duration_max_is_accepted() {
+    let _serial = serial();
+    let m = BoundedMap::<u8, u8>::builder()
+        .capacity(10)
+        .ttl(Duration::from_secs(1))
+        .purge_expired_every(Duration::MAX)
+        .build();
+    m.insert(1, 1);
+    assert!(maintenance_status().maps >= 1);
+}

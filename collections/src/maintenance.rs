@@ -57,7 +57,7 @@ pub(crate) fn enroll(map: Weak<dyn Maintained>, period: Duration) {
     s.maps.push(Enrolled {
         map,
         period,
-        due: Instant::now() + period,
+        due: next_due(Instant::now(), period),
     });
     if !s.running {
         let spawned = thread::Builder::new()
@@ -92,7 +92,7 @@ fn serve() {
             .iter_mut()
             .filter(|m| m.due <= now)
             .map(|m| {
-                m.due = now + m.period;
+                m.due = next_due(now, m.period);
                 m.map.clone()
             })
             .collect();
@@ -118,4 +118,12 @@ fn serve() {
         crate::registry::publish_metrics();
         s = schedule();
     }
+}
+
+/// When a map purged at `now` is next due: `period` on, or (a period so
+/// long that `Instant` cannot hold it, `Duration::MAX`) a year on, which
+/// comes round again a year later.
+fn next_due(now: Instant, period: Duration) -> Instant {
+    now.checked_add(period)
+        .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600))
 }
