@@ -560,17 +560,31 @@ mod tests {
         check(|i| [i as u64; 5]);
     }
 
-    /// Removals that leave tombstones lower `capacity()`; rounding up still
-    /// finds the table.
+    /// Removals that leave tombstones lower `capacity()`; rounding up finds
+    /// the table, or (tombstones hiding more than half of it, which depends
+    /// on where the seeded hasher put the keys) reads low by at most half,
+    /// as the impl's docs say. A few removals stay exact whatever the seed.
     #[test]
     fn std_table_arithmetic_survives_removals() {
         let mut m: hashbrown::HashMap<u64, u64> = (0..100_000).map(|i| (i, i)).collect();
         let bytes = m.allocation_size();
-        for k in 0..99_990 {
+        for k in 0..1_000 {
             m.remove(&k);
         }
-        assert_eq!(m.allocation_size(), bytes);
         assert_eq!(std_hash_table_bytes::<(u64, u64)>(m.capacity()), bytes);
+        for k in 1_000..99_990 {
+            m.remove(&k);
+        }
+        assert_eq!(
+            m.allocation_size(),
+            bytes,
+            "removals never shrink the table"
+        );
+        let estimate = std_hash_table_bytes::<(u64, u64)>(m.capacity());
+        assert!(
+            estimate <= bytes && 2 * estimate >= bytes,
+            "{estimate} B estimated for a {bytes} B table"
+        );
     }
 
     #[cfg(target_pointer_width = "64")]
