@@ -4,7 +4,7 @@
 //! Links are relaxed-atomic cells so that a read through `&self` (`get`
 //! counting as a use) can reorder the list without a runtime borrow flag,
 //! at a `Cell`'s cost; which maps may do that from several threads is
-//! decided by the map's marker type (`bounded::Unshared`), not here.
+//! decided by the public map types (see `bounded::BoundedMap`), not here.
 
 use crate::relaxed::RelaxedU32;
 

@@ -9,8 +9,8 @@
 //! atomics only make concurrent readers' stores (a use time, a hit count)
 //! well-defined.
 //!
-//! What stays single-threaded is decided by the map's marker type, not by
-//! these cells: see `bounded::Unshared`.
+//! What stays single-threaded is decided by the map types, not by
+//! these cells: the public unsync map is a wrapper that is not `Sync`.
 
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};

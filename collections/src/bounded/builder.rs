@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use hashbrown::DefaultHashBuilder;
 
-use super::BoundedMap;
+use super::{BoundedMap, Engine};
 use crate::clock::Clock;
 use crate::eviction::Listener;
 use crate::expiry::Expiry;
@@ -40,7 +40,7 @@ mod sealed {
 }
 
 /// A map's shards and the listener kept apart from them.
-pub(crate) type Shards<K, V, S, M> = (Vec<BoundedMap<K, V, S, M>>, Option<Listener<K, V>>);
+pub(crate) type Shards<K, V, S> = (Vec<Engine<K, V, S>>, Option<Listener<K, V>>);
 
 /// Configures a [`BoundedMap`]: its count bound, weight bound and weigher,
 /// time bounds (TTL, TTI) and clock, eviction listener and hasher.
@@ -395,7 +395,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
     where
         B: Bounded,
     {
-        let mut map = BoundedMap::from_parts(
+        let mut map = Engine::from_parts(
             self.capacity.unwrap_or(usize::MAX),
             self.max_weight,
             self.weigher,
@@ -407,7 +407,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         if let Some(name) = self.name {
             map.attach_probe(crate::registry::register(name, "BoundedMap", 1), 0);
         }
-        map
+        BoundedMap::from_engine(map)
     }
 
     /// The name set so far, taken out (the sync map keeps it once, not per
@@ -436,7 +436,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
     /// The map split into `n` shards, each bounded by the whole bound and
     /// holding its evictions for the owner, and the listener apart: the
     /// sync map calls it after releasing a shard's lock.
-    pub(crate) fn build_shards<M>(self, n: usize) -> Shards<K, V, S, M>
+    pub(crate) fn build_shards(self, n: usize) -> Shards<K, V, S>
     where
         S: Clone,
     {
@@ -451,7 +451,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
                 // may hold more than its share while the map has room; the
                 // sync map evicts when the total reaches the bound), and
                 // sizes its policy's queues by its share.
-                let mut map = BoundedMap::from_parts(
+                let mut map = Engine::from_parts(
                     capacity,
                     self.max_weight,
                     self.weigher.clone(),

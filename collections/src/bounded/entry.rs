@@ -3,7 +3,7 @@
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
-use super::{BoundedMap, Unshared};
+use super::Engine;
 
 /// A view into one key of a [`BoundedMap`], from [`BoundedMap::entry`].
 ///
@@ -32,11 +32,11 @@ use super::{BoundedMap, Unshared};
 /// }
 /// assert_eq!((m[&"a"], m[&"b"]), (2, 7));
 /// ```
-pub enum Entry<'a, K, V, S, M = Unshared> {
+pub enum Entry<'a, K, V, S> {
     /// The key is present.
-    Occupied(OccupiedEntry<'a, K, V, S, M>),
+    Occupied(OccupiedEntry<'a, K, V, S>),
     /// The key is absent.
-    Vacant(VacantEntry<'a, K, V, S, M>),
+    Vacant(VacantEntry<'a, K, V, S>),
 }
 
 /// A present key of a [`BoundedMap`]; see [`Entry`].
@@ -55,8 +55,8 @@ pub enum Entry<'a, K, V, S, M = Unshared> {
 /// }
 /// assert!(m.is_empty());
 /// ```
-pub struct OccupiedEntry<'a, K, V, S, M = Unshared> {
-    pub(super) map: &'a mut BoundedMap<K, V, S, M>,
+pub struct OccupiedEntry<'a, K, V, S> {
+    pub(super) map: &'a mut Engine<K, V, S>,
     pub(super) index: u32,
     pub(super) hash: u64,
     pub(super) now: u64,
@@ -77,14 +77,14 @@ pub struct OccupiedEntry<'a, K, V, S, M = Unshared> {
 /// }
 /// assert_eq!(m[&"a"], 1);
 /// ```
-pub struct VacantEntry<'a, K, V, S, M = Unshared> {
-    pub(super) map: &'a mut BoundedMap<K, V, S, M>,
+pub struct VacantEntry<'a, K, V, S> {
+    pub(super) map: &'a mut Engine<K, V, S>,
     pub(super) key: K,
     pub(super) hash: u64,
     pub(super) now: u64,
 }
 
-impl<'a, K: Hash + Eq, V, S: BuildHasher, M> Entry<'a, K, V, S, M> {
+impl<'a, K: Hash + Eq, V, S: BuildHasher> Entry<'a, K, V, S> {
     /// The value, inserting `default` if the key is absent.
     ///
     /// *O*(1) amortized.
@@ -194,7 +194,7 @@ impl<'a, K: Hash + Eq, V, S: BuildHasher, M> Entry<'a, K, V, S, M> {
     }
 }
 
-impl<'a, K: Hash + Eq, V, S: BuildHasher, M> OccupiedEntry<'a, K, V, S, M> {
+impl<'a, K: Hash + Eq, V, S: BuildHasher> OccupiedEntry<'a, K, V, S> {
     /// The stored key.
     ///
     /// # Examples
@@ -329,7 +329,7 @@ impl<'a, K: Hash + Eq, V, S: BuildHasher, M> OccupiedEntry<'a, K, V, S, M> {
     }
 }
 
-impl<'a, K: Hash + Eq, V, S: BuildHasher, M> VacantEntry<'a, K, V, S, M> {
+impl<'a, K: Hash + Eq, V, S: BuildHasher> VacantEntry<'a, K, V, S> {
     /// The key that would be inserted.
     ///
     /// # Examples
@@ -383,7 +383,7 @@ impl<'a, K: Hash + Eq, V, S: BuildHasher, M> VacantEntry<'a, K, V, S, M> {
     }
 }
 
-impl<K: fmt::Debug, V: fmt::Debug, S, M> fmt::Debug for Entry<'_, K, V, S, M> {
+impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for Entry<'_, K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Entry::Occupied(o) => f.debug_tuple("Occupied").field(o).finish(),
@@ -392,7 +392,7 @@ impl<K: fmt::Debug, V: fmt::Debug, S, M> fmt::Debug for Entry<'_, K, V, S, M> {
     }
 }
 
-impl<K: fmt::Debug, V: fmt::Debug, S, M> fmt::Debug for OccupiedEntry<'_, K, V, S, M> {
+impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for OccupiedEntry<'_, K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let slot = &self.map.slots[self.index as usize];
         f.debug_struct("OccupiedEntry")
@@ -402,7 +402,7 @@ impl<K: fmt::Debug, V: fmt::Debug, S, M> fmt::Debug for OccupiedEntry<'_, K, V, 
     }
 }
 
-impl<K: fmt::Debug, V, S, M> fmt::Debug for VacantEntry<'_, K, V, S, M> {
+impl<K: fmt::Debug, V, S> fmt::Debug for VacantEntry<'_, K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("VacantEntry").field(&self.key).finish()
     }

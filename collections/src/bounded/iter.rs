@@ -3,7 +3,7 @@
 use core::iter::FusedIterator;
 use core::marker::PhantomData;
 
-use super::{Slot, Unshared};
+use super::engine::Slot;
 use crate::expiry::Expiry;
 use crate::list::{List, NIL};
 
@@ -30,7 +30,7 @@ pub struct Iter<'a, K, V> {
     /// The map may reorder its list through `&self` (`get`) on its own
     /// thread, so an iterator over it must stay there: `!Send`, `!Sync`,
     /// as the map's shared reference is.
-    unshared: PhantomData<&'a Unshared>,
+    unshared: PhantomData<&'a core::cell::Cell<()>>,
 }
 
 impl<'a, K, V> Iter<'a, K, V> {

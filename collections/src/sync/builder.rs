@@ -360,7 +360,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
         let capacity = self.inner.capacity_bound();
         let max_weight = self.inner.weight_bound();
         let n = self.shards.unwrap_or_else(|| default_shards(capacity));
-        let (mut engines, listener) = self.inner.build_shards::<bounded::Shared>(n);
+        let (mut engines, listener) = self.inner.build_shards(n);
         let exclusive_reads = engines.first().is_some_and(|e| e.tti().is_some());
         let probe = name.map(|name| crate::registry::register(name, "sync::BoundedMap", n));
         if let Some(probe) = &probe {

@@ -30,7 +30,7 @@ use crate::Stats;
 
 /// The unsync map's engine, marked to be read by several threads at once
 /// under a shard's read lock.
-type Engine<K, V, S> = bounded::BoundedMap<K, V, S, bounded::Shared>;
+type Engine<K, V, S> = bounded::Engine<K, V, S>;
 
 mod bound;
 mod builder;

@@ -1,0 +1,1602 @@
+//! The engine behind [`BoundedMap`](super::BoundedMap) and each shard of
+//! [`sync::BoundedMap`](crate::sync::BoundedMap).
+//!
+//! Layout (quick_cache's, in safe code): entries live in a dense `Vec` slab,
+//! linked into recency order by `u32` indices, and are found through a
+//! `hashbrown::HashTable<u32>` of slab indices. There is no allocation per
+//! entry and no free list: a removal moves the last slot into the hole, so
+//! the slab has no vacant slots, needs no per-slot tag, and can give memory
+//! back with a plain `shrink_to`.
+//!
+//! The engine is `Sync` (its `&self` recency updates go through relaxed
+//! cells), so a shard can be read under a shared lock; the public unsync
+//! map wraps it in a type that is not, because two threads calling its
+//! `get(&self)` at once would race on the recency list.
+
+use core::borrow::Borrow;
+use core::hash::{BuildHasher, Hash};
+use core::mem;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
+
+use super::{
+    Drain, Entry, IntoIter, Iter, IterMut, Keys, OccupiedEntry, VacantEntry, Values, ValuesMut,
+};
+use crate::compact;
+use crate::eviction::Listener;
+use crate::expiry::Expiry;
+use crate::list::{Link, Links, List, MAX_SLOTS, NIL};
+use crate::policy::{Bounds, TinyLfu};
+use crate::registry::{Probe, Registration};
+use crate::relaxed::RelaxedU64;
+use crate::shrink;
+use crate::stats::Evictions;
+use crate::{EvictionCause, Footprint, Policy, Stats};
+
+/// A shared weigher: how much of `max_weight` an entry uses.
+pub(crate) type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u64 + Send + Sync>;
+
+/// One entry of the slab.
+#[derive(Clone)]
+pub(crate) struct Slot<K, V> {
+    pub(crate) key: K,
+    pub(crate) value: V,
+    pub(crate) link: Link,
+}
+
+impl<K, V> Links for [Slot<K, V>] {
+    #[inline]
+    fn link(&self, i: u32) -> &Link {
+        &self[i as usize].link
+    }
+}
+
+/// A bounded hash map: the table, the slab, the order, the columns kept
+/// parallel to the slab (weights, expiry, policy metadata) and the
+/// eviction outbox. Every public behaviour is documented on
+/// [`BoundedMap`](super::BoundedMap).
+pub(crate) struct Engine<K, V, S = DefaultHashBuilder> {
+    table: HashTable<u32>,
+    pub(super) slots: Vec<Slot<K, V>>,
+    /// Parallel to `slots` when the map is weighted, empty otherwise, so an
+    /// unweighted map pays nothing for weights.
+    weights: Vec<u64>,
+    order: List,
+    /// The queues of `Policy::TinyLfu` over `order`; `None` for LRU.
+    lfu: Option<TinyLfu>,
+    hasher: S,
+    capacity: usize,
+    max_weight: u64,
+    /// For a shard of the sync map, its share of the map's bounds, which
+    /// the policy sizes its queues by (the shard may exceed it while the map
+    /// as a whole has room); `None`: the map's own bounds.
+    share: Option<(usize, u64)>,
+    weighted: bool,
+    total_weight: u64,
+    weigher: Option<Weigher<K, V>>,
+    listener: Option<Listener<K, V>>,
+    /// Deadlines, TTI and the clock; inert until the map has a time bound.
+    expiry: Expiry,
+    /// Evicted entries waiting for the listener until the map is consistent.
+    pending: Vec<(K, V, EvictionCause)>,
+    /// Keep evictions in `pending` for the owner to take (the sync map does,
+    /// to hand them over, and drop them, after releasing its lock).
+    holding: bool,
+    /// A value `entry`/`get_or_insert_with` could not admit (or that
+    /// expired at once) but must lend out, and why it will go.
+    parked: Option<(K, V, EvictionCause)>,
+    /// Set for a named map (see [`Builder::name`]): where it publishes
+    /// its counters for `leakless::registry`, and as which shard.
+    registration: Registration,
+    hits: RelaxedU64,
+    misses: RelaxedU64,
+    inserts: u64,
+    updates: u64,
+    evictions: Evictions,
+}
+
+/// Expired entries every `&mut self` call purges (when that many are due):
+/// more than the one entry a call can add, so a backlog always shrinks.
+const PURGE_PER_CALL: usize = 4;
+
+/// When a write happens and when it will expire.
+#[derive(Clone, Copy)]
+struct WriteTime {
+    now: u64,
+    deadline: u64,
+    /// A per-entry TTL (filed in the timer wheel), not the map's own.
+    per_entry: bool,
+}
+
+/// Evictions taken out of a map that holds them (see `take_evictions`).
+pub(crate) enum Held<K, V> {
+    None,
+    One((K, V, EvictionCause)),
+    Many(Vec<(K, V, EvictionCause)>),
+}
+
+impl<K, V> IntoIterator for Held<K, V> {
+    type Item = (K, V, EvictionCause);
+    type IntoIter =
+        core::iter::Chain<core::option::IntoIter<Self::Item>, std::vec::IntoIter<Self::Item>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        let (one, many) = match self {
+            Held::None => (None, Vec::new()),
+            Held::One(e) => (Some(e), Vec::new()),
+            Held::Many(v) => (None, v),
+        };
+        one.into_iter().chain(many)
+    }
+}
+
+/// The table's rehash function: hashes the key of the slot an index names.
+#[inline]
+fn rehasher<'a, K: Hash, V, S: BuildHasher>(
+    hasher: &'a S,
+    slots: &'a [Slot<K, V>],
+) -> impl Fn(&u32) -> u64 + 'a {
+    move |&i| hasher.hash_one(&slots[i as usize].key)
+}
+
+impl<K, V> Engine<K, V> {
+    /// See [`BoundedMap::new`](super::BoundedMap::new).
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self::with_hasher(capacity, DefaultHashBuilder::default())
+    }
+}
+
+impl<K, V, S> Engine<K, V, S> {
+    /// See [`BoundedMap::with_hasher`](super::BoundedMap::with_hasher).
+    pub(crate) fn with_hasher(capacity: usize, hasher: S) -> Self {
+        Self::from_parts(
+            capacity,
+            None,
+            None,
+            None,
+            Expiry::new(None, None, None),
+            hasher,
+        )
+    }
+}
+
+impl<K, V, S> Engine<K, V, S> {
+    pub(crate) fn from_parts(
+        capacity: usize,
+        max_weight: Option<u64>,
+        weigher: Option<Weigher<K, V>>,
+        listener: Option<Listener<K, V>>,
+        expiry: Expiry,
+        hasher: S,
+    ) -> Self {
+        Engine {
+            table: HashTable::new(),
+            slots: Vec::new(),
+            weights: Vec::new(),
+            order: List::default(),
+            lfu: None,
+            hasher,
+            capacity,
+            max_weight: max_weight.unwrap_or(u64::MAX),
+            share: None,
+            weighted: max_weight.is_some() || weigher.is_some(),
+            total_weight: 0,
+            weigher,
+            listener,
+            expiry,
+            pending: Vec::new(),
+            holding: false,
+            parked: None,
+            registration: Registration::default(),
+            hits: RelaxedU64::new(0),
+            misses: RelaxedU64::new(0),
+            inserts: 0,
+            updates: 0,
+            evictions: Evictions::default(),
+        }
+    }
+
+    /// See [`BoundedMap::len`](super::BoundedMap::len).
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Chooses the eviction policy of a map that is still empty (builders
+    /// call it). A map with a TTI stays LRU: its idle queue is the recency
+    /// list.
+    /// The bounds the policy and the slab's growth go by: the map's own,
+    /// or a sync-map shard's share of its map's.
+    #[inline]
+    fn share(&self) -> (usize, u64) {
+        self.share.unwrap_or((self.capacity, self.max_weight))
+    }
+
+    /// For a sync-map shard: the share of the map's bounds its policy sizes
+    /// its queues by.
+    pub(crate) fn set_share(&mut self, slots: usize, weight: u64) {
+        self.share = Some((slots, weight));
+    }
+
+    pub(crate) fn set_policy(&mut self, policy: Policy) {
+        debug_assert!(self.slots.is_empty());
+        self.lfu = match policy {
+            Policy::TinyLfu if self.expiry.tti().is_none() => Some(TinyLfu::new()),
+            _ => None,
+        };
+    }
+
+    /// See [`BoundedMap::policy`](super::BoundedMap::policy).
+    pub(crate) fn policy(&self) -> Policy {
+        if self.lfu.is_some() {
+            Policy::TinyLfu
+        } else {
+            Policy::Lru
+        }
+    }
+
+    /// See [`BoundedMap::is_empty`](super::BoundedMap::is_empty).
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// See [`BoundedMap::name`](super::BoundedMap::name).
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.registration.name()
+    }
+
+    /// Makes this map (or shard `shard` of a sync map) publish its counters
+    /// to `probe`, and publishes them now.
+    pub(crate) fn attach_probe(&mut self, probe: Arc<Probe>, shard: usize) {
+        probe.publish(shard, &self.stats());
+        self.registration = Registration::new(probe, shard);
+    }
+
+    /// See [`BoundedMap::capacity`](super::BoundedMap::capacity).
+    #[inline]
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// See [`BoundedMap::ttl`](super::BoundedMap::ttl).
+    pub(crate) fn ttl(&self) -> Option<Duration> {
+        self.expiry.ttl()
+    }
+
+    /// See [`BoundedMap::tti`](super::BoundedMap::tti).
+    pub(crate) fn tti(&self) -> Option<Duration> {
+        self.expiry.tti()
+    }
+
+    /// See [`BoundedMap::max_weight`](super::BoundedMap::max_weight).
+    pub(crate) fn max_weight(&self) -> Option<u64> {
+        (self.max_weight != u64::MAX).then_some(self.max_weight)
+    }
+
+    /// See [`BoundedMap::weight`](super::BoundedMap::weight).
+    pub(crate) fn weight(&self) -> u64 {
+        if self.weighted {
+            self.total_weight
+        } else {
+            self.slots.len() as u64
+        }
+    }
+
+    /// See [`BoundedMap::hasher`](super::BoundedMap::hasher).
+    pub(crate) fn hasher(&self) -> &S {
+        &self.hasher
+    }
+
+    /// Bytes the map itself has allocated: table, slab and bookkeeping, not
+    /// what keys and values own on the heap.
+    fn own_bytes(&self) -> usize {
+        self.table.allocation_size()
+            + self.slots.capacity() * mem::size_of::<Slot<K, V>>()
+            + self.weights.capacity() * mem::size_of::<u64>()
+            + self.expiry.heap_bytes()
+            + self.lfu.as_ref().map_or(0, TinyLfu::heap_bytes)
+            + self.pending.capacity() * mem::size_of::<(K, V, EvictionCause)>()
+    }
+
+    /// See [`BoundedMap::stats`](super::BoundedMap::stats).
+    pub(crate) fn stats(&self) -> Stats {
+        Stats {
+            hits: self.hits.get(),
+            misses: self.misses.get(),
+            inserts: self.inserts,
+            updates: self.updates,
+            evictions: self.evictions,
+            len: self.len(),
+            // A sync-map shard reports its share, so that the shards'
+            // figures (as the registry sums them) add up to the map's bound.
+            capacity: self.share().0,
+            bytes: self.own_bytes(),
+        }
+    }
+
+    /// See [`BoundedMap::peek_lru`](super::BoundedMap::peek_lru).
+    pub(crate) fn peek_lru(&self) -> Option<(&K, &V)> {
+        let now = self.expiry.now();
+        let mut t = self.order.tail();
+        while t != NIL && self.expiry.is_expired(t, now) {
+            t = self.slots[t as usize].link.prev();
+        }
+        (t != NIL).then(|| {
+            let s = &self.slots[t as usize];
+            (&s.key, &s.value)
+        })
+    }
+
+    /// See [`BoundedMap::iter`](super::BoundedMap::iter).
+    pub(crate) fn iter(&self) -> Iter<'_, K, V> {
+        Iter::new(&self.slots, &self.order, &self.expiry)
+    }
+
+    /// See [`BoundedMap::keys`](super::BoundedMap::keys).
+    pub(crate) fn keys(&self) -> Keys<'_, K, V> {
+        Keys { inner: self.iter() }
+    }
+
+    /// See [`BoundedMap::values`](super::BoundedMap::values).
+    pub(crate) fn values(&self) -> Values<'_, K, V> {
+        Values { inner: self.iter() }
+    }
+
+    /// See [`BoundedMap::iter_mut`](super::BoundedMap::iter_mut).
+    pub(crate) fn iter_mut(&mut self) -> IterMut<'_, K, V> {
+        self.unpark();
+        self.drop_expired();
+        self.deliver();
+        self.lay_out_in_order();
+        IterMut {
+            inner: self.slots.iter_mut(),
+        }
+    }
+
+    /// See [`BoundedMap::values_mut`](super::BoundedMap::values_mut).
+    pub(crate) fn values_mut(&mut self) -> ValuesMut<'_, K, V> {
+        ValuesMut {
+            inner: self.iter_mut(),
+        }
+    }
+
+    /// See [`BoundedMap::drain`](super::BoundedMap::drain).
+    pub(crate) fn drain(&mut self) -> Drain<'_, K, V> {
+        Drain {
+            inner: self.take_all(),
+            _map: core::marker::PhantomData,
+        }
+    }
+
+    /// Removes the entries whose `fate` is a cause, handing them to the
+    /// eviction machinery least recent first; the rest keep their order.
+    /// The slab must be laid out in order. Runs no user code but drops.
+    /// *O*(`len`).
+    fn compact(&mut self, fate: &[Option<EvictionCause>]) {
+        debug_assert_eq!(fate.len(), self.slots.len());
+        let Some(new_index) = compact::close_up(&mut self.table, fate.iter().map(Option::is_none))
+        else {
+            return;
+        };
+        if self.weighted {
+            let mut f = fate.iter();
+            let mut removed_weight = 0;
+            self.weights.retain(|w| {
+                let keep = f.next().is_some_and(Option::is_none);
+                removed_weight += if keep { 0 } else { *w };
+                keep
+            });
+            self.total_weight -= removed_weight;
+        }
+        self.expiry.retain(&new_index);
+        if let Some(lfu) = &mut self.lfu {
+            let weights = &self.weights;
+            let weighted = self.weighted;
+            lfu.retain(fate.iter().map(Option::is_none), |i| {
+                if weighted {
+                    weights[i]
+                } else {
+                    1
+                }
+            });
+        }
+        let mut f = fate.iter();
+        let removed: Vec<Slot<K, V>> = self
+            .slots
+            .extract_if(.., |_| f.next().is_some_and(Option::is_some))
+            .collect();
+        self.order
+            .link_in_index_order(&self.slots[..], self.slots.len());
+        let causes = fate.iter().filter_map(|f| *f);
+        let gone: Vec<_> = removed.into_iter().zip(causes).collect();
+        for (slot, cause) in gone.into_iter().rev() {
+            self.evict(slot.key, slot.value, cause);
+        }
+    }
+
+    /// Removes every expired entry (cause `Expired`) without hashing, for
+    /// the calls that are *O*(`len`) anyway. Returns how many.
+    fn drop_expired(&mut self) -> usize {
+        if !self.expiry.active() {
+            return 0;
+        }
+        let now = self.expiry.now();
+        let len = self.slots.len() as u32;
+        let expired = (0..len).filter(|&i| self.expiry.is_expired(i, now)).count();
+        if expired == 0 {
+            return 0;
+        }
+        self.lay_out_in_order();
+        let fate: Vec<Option<EvictionCause>> = (0..len)
+            .map(|i| {
+                self.expiry
+                    .is_expired(i, now)
+                    .then_some(EvictionCause::Expired)
+            })
+            .collect();
+        self.compact(&fate);
+        expired
+    }
+
+    /// Takes every entry out, most recent first, leaving the map empty with
+    /// its allocations released. Expired entries go to the listener instead.
+    pub(super) fn take_all(&mut self) -> IntoIter<K, V> {
+        self.unpark();
+        self.drop_expired();
+        self.deliver();
+        self.lay_out_in_order();
+        let slots = mem::take(&mut self.slots);
+        self.table = HashTable::new();
+        self.weights = Vec::new();
+        self.total_weight = 0;
+        self.order.clear();
+        if let Some(lfu) = &mut self.lfu {
+            lfu.clear();
+        }
+        self.expiry.reset();
+        self.registration.publish(|| self.stats());
+        IntoIter {
+            inner: slots.into_iter(),
+        }
+    }
+
+    /// Lays the slab out in recency order (slot 0 most recent), rewriting the
+    /// table's indices. *O*(`len`) time and `4 * len` bytes of scratch; a
+    /// no-op when already in order.
+    fn lay_out_in_order(&mut self) {
+        let len = self.slots.len();
+        let (mut rank, in_order) = self.order.ranks(&self.slots[..], len);
+        if in_order {
+            return;
+        }
+        self.expiry.permute(&rank);
+        if let Some(lfu) = &mut self.lfu {
+            lfu.permute(&rank);
+        }
+        for i in self.table.iter_mut() {
+            *i = rank[*i as usize];
+        }
+        // Cycle sort: the element at `i` belongs at `rank[i]`.
+        for i in 0..len {
+            while rank[i] as usize != i {
+                let j = rank[i] as usize;
+                self.slots.swap(i, j);
+                if self.weighted {
+                    self.weights.swap(i, j);
+                }
+                rank.swap(i, j);
+            }
+        }
+        self.order.link_in_index_order(&self.slots[..], len);
+    }
+
+    /// The bound on live slots: the count bound, clamped to what `u32`
+    /// indices can address.
+    #[inline]
+    fn slot_bound(&self) -> usize {
+        self.capacity.min(MAX_SLOTS)
+    }
+
+    /// Whether a value of this weight can ever be stored.
+    #[inline]
+    fn admits(&self, weight: u64) -> bool {
+        self.capacity > 0 && weight <= self.max_weight
+    }
+
+    /// Hands an entry the map has let go of to the eviction machinery: counted
+    /// always, queued for the listener if there is one, dropped otherwise.
+    fn evict(&mut self, key: K, value: V, cause: EvictionCause) {
+        self.evictions.count(cause);
+        if self.listener.is_some() || self.holding {
+            self.pending.push((key, value, cause));
+        }
+    }
+
+    /// From now on, evictions wait in the map for
+    /// [`take_evictions`](Self::take_evictions) instead of going to the
+    /// listener.
+    pub(crate) fn hold_evictions(&mut self) {
+        self.holding = true;
+    }
+
+    /// Removes `key`'s entry as an explicit eviction (counted, and held or
+    /// sent to the listener with cause `Explicit`); true if it was there.
+    pub(crate) fn discard<Q>(&mut self, key: &Q) -> bool
+    where
+        K: Hash + Eq + Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        S: BuildHasher,
+    {
+        match self.remove_entry(key) {
+            Some((k, v)) => {
+                self.evict(k, v, EvictionCause::Explicit);
+                self.deliver();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The evictions held since the last call, least recent first. The
+    /// common cases (none, one) keep the buffer and allocate nothing.
+    pub(crate) fn take_evictions(&mut self) -> Held<K, V> {
+        match self.pending.len() {
+            0 => Held::None,
+            1 => match self.pending.pop() {
+                Some(one) => Held::One(one),
+                None => Held::None,
+            },
+            _ => Held::Many(mem::take(&mut self.pending)),
+        }
+    }
+
+    /// Calls the listener on every queued eviction, in queue order. Runs at
+    /// the end of each call, once the map is consistent: a panicking listener
+    /// unwinds through a map that is valid, and the entries it did not get
+    /// are dropped by the drain.
+    #[inline(always)]
+    fn deliver(&mut self) {
+        #[cfg(debug_assertions)]
+        self.check_policy();
+        // The common case, an unnamed map with nothing to hand over, stays
+        // two inlined tests instead of a call.
+        if self.registration.is_named() || !self.pending.is_empty() {
+            self.deliver_slow();
+        }
+    }
+
+    #[inline(never)]
+    fn deliver_slow(&mut self) {
+        self.registration.publish(|| self.stats());
+        if self.pending.is_empty() || self.holding {
+            return;
+        }
+        if let Some(listener) = &self.listener {
+            for (k, v, cause) in self.pending.drain(..) {
+                listener(k, v, cause);
+            }
+        }
+        if self.pending.capacity() > 64 {
+            self.pending = Vec::new();
+        }
+    }
+
+    /// Checks the policy's queues (debug builds, maps of up to 64 entries).
+    #[cfg(debug_assertions)]
+    fn check_policy(&self) {
+        if let Some(lfu) = &self.lfu {
+            if self.slots.len() <= 64 {
+                assert_eq!(self.slots.len(), lfu.len(), "policy bytes per slot");
+                let weighted = self.weighted;
+                lfu.check(&self.order, &self.slots[..], |i| {
+                    if weighted {
+                        self.weights[i as usize]
+                    } else {
+                        1
+                    }
+                });
+            }
+        }
+    }
+
+    /// Sends a value parked by the Entry API to the listener: it was lent out
+    /// until the next `&mut self` call, which is now.
+    #[inline]
+    fn unpark(&mut self) {
+        if let Some((k, v, cause)) = self.parked.take() {
+            self.evict(k, v, cause);
+        }
+    }
+
+    /// Parks a value the bound cannot admit and lends it out.
+    fn park(&mut self, key: K, value: V, cause: EvictionCause) -> &mut V {
+        debug_assert!(self.parked.is_none());
+        &mut self.parked.insert((key, value, cause)).1
+    }
+
+    /// Gives memory back after removals (see `shrink`).
+    pub(super) fn maybe_shrink(&mut self)
+    where
+        K: Hash,
+        S: BuildHasher,
+    {
+        let len = self.slots.len();
+        if let Some(room) = shrink::shrunk(len, self.slots.capacity()) {
+            self.slots.shrink_to(room);
+            self.expiry.shrink_to(room);
+            if let Some(lfu) = &mut self.lfu {
+                lfu.shrink_to(room);
+            }
+            if self.weighted {
+                self.weights.shrink_to(room);
+            }
+        }
+        if let Some(room) = shrink::shrunk(len, self.table.capacity()) {
+            // Rehashing runs user `Hash`; hashbrown leaves the old table
+            // intact if it panics.
+            self.table
+                .shrink_to(room, rehasher(&self.hasher, &self.slots));
+        }
+        // Every removal ends here, including those that skip `deliver`.
+        self.registration.publish(|| self.stats());
+    }
+}
+
+impl<K, V, S> Engine<K, V, S>
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+{
+    #[inline]
+    fn hash<Q: Hash + ?Sized>(&self, q: &Q) -> u64 {
+        self.hasher.hash_one(q)
+    }
+
+    #[inline]
+    fn find<Q>(&self, hash: u64, q: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let slots = &self.slots;
+        self.table
+            .find(hash, |&i| slots[i as usize].key.borrow() == q)
+            .copied()
+    }
+
+    /// Records a use of slot `i`, whose key hashes to `hash`: under LRU it
+    /// becomes the most recent; under TinyLFU its counters go up.
+    #[inline]
+    fn touch(&self, i: u32, hash: u64) {
+        match &self.lfu {
+            None => self.order.move_to_front(&self.slots[..], i),
+            Some(lfu) => lfu.hit(i, hash),
+        }
+    }
+
+    /// A lookup by one of several threads reading at once (the sync map's
+    /// read lock, for maps without a TTI): `get` without moving the hit to
+    /// the front. It returns the hit's slot for the caller to record and
+    /// apply under the write lock (`touch_recorded`, which counts the hit;
+    /// under TinyLFU the hit is counted here), and counts a miss with an
+    /// atomic add if `count_miss`.
+    #[inline]
+    pub(crate) fn find_shared<Q>(&self, q: &Q, count_miss: bool) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hash(q);
+        debug_assert!(self.tti().is_none(), "a TTI map is read exclusively");
+        let found = self.find_now(hash, q);
+        match found {
+            Some(i) => {
+                if let Some(lfu) = &self.lfu {
+                    // A TinyLFU use moves nothing: record it here, under
+                    // the read lock (relaxed cells), not in the read log.
+                    self.hits.bump_shared();
+                    lfu.hit(i, hash);
+                }
+                // Under LRU the caller records the hit in its read log,
+                // and the hit is counted when the log is applied (or by
+                // `count_shared_hit` if the log is full): one shared write
+                // per read instead of two.
+            }
+            None if count_miss => self.misses.bump_shared(),
+            None => {}
+        }
+        found
+    }
+
+    /// Whether slot `i` is older than the refresh period since its last
+    /// write (the sync map's `refresh_after`): still live, due a reload.
+    #[inline]
+    pub(crate) fn is_stale(&self, i: u32) -> bool {
+        self.expiry.refreshes() && self.expiry.is_stale(i, self.expiry.now())
+    }
+
+    /// `get`, with whether the entry is stale (see `is_stale`).
+    pub(crate) fn get_aging<Q>(&self, key: &Q) -> Option<(&V, bool)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.lookup(key)?;
+        Some((&self.slots[i as usize].value, self.is_stale(i)))
+    }
+
+    /// Whether `key` has a live entry that is stale, without counting a
+    /// use: `None` when it has no live entry.
+    pub(crate) fn staleness<Q>(&self, key: &Q) -> Option<bool>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hash(key);
+        let i = self.find_now(hash, key)?;
+        Some(self.is_stale(i))
+    }
+
+    /// The value in slot `i` (from `find_shared`).
+    #[inline]
+    pub(crate) fn value_at(&self, i: u32) -> &V {
+        &self.slots[i as usize].value
+    }
+
+    /// Makes slot `i`, recorded by a shared reader since the last write,
+    /// the most recent. Called with the map held exclusively, before
+    /// anything else changes it, so `i` still names the entry read.
+    #[inline]
+    pub(crate) fn touch_recorded(&mut self, i: u32) {
+        self.hits.set(self.hits.get() + 1);
+        if (i as usize) < self.slots.len() {
+            self.order.move_to_front(&self.slots[..], i);
+        }
+    }
+
+    /// Counts a hit of `find_shared` that its caller could not record (the
+    /// read log was full).
+    #[inline]
+    pub(crate) fn count_shared_hit(&self) {
+        self.hits.bump_shared();
+    }
+
+    /// Whether a use must be recorded for the write lock to apply (LRU),
+    /// rather than being recorded at once by `find_shared` (TinyLFU).
+    #[inline]
+    pub(crate) fn uses_move_entries(&self) -> bool {
+        self.lfu.is_none()
+    }
+
+    /// `find`, but an expired entry is not there.
+    #[inline]
+    fn find_live<Q>(&self, hash: u64, q: &Q, now: u64) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let found = self.find(hash, q);
+        if !self.expiry.active() {
+            return found;
+        }
+        found.filter(|&i| {
+            !(self.expiry.may_have_expired(now, self.order.tail())
+                && self.expiry.is_expired(i, now))
+        })
+    }
+
+    /// `find_live` at the current time; without a time bound, no clock is
+    /// read and nothing can have expired, so it is a plain `find`.
+    #[inline]
+    fn find_now<Q>(&self, hash: u64, q: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        if self.expiry.active() {
+            self.find_live(hash, q, self.expiry.now())
+        } else {
+            self.find(hash, q)
+        }
+    }
+
+    /// Looks `q` up as a use, counting the hit or miss.
+    #[inline]
+    fn lookup<Q>(&self, q: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hash(q);
+        // Without a time bound there is no clock to read and nothing can
+        // have expired: maps without one pay a branch for expiry, no more.
+        if self.expiry.active() {
+            return self.lookup_hashed(hash, q, self.expiry.now());
+        }
+        let found = self.find(hash, q);
+        self.count_use(found, hash);
+        found
+    }
+
+    /// Counts a lookup's hit or miss; a hit is a use (see `touch`).
+    #[inline]
+    fn count_use(&self, found: Option<u32>, hash: u64) {
+        match found {
+            Some(i) => {
+                self.hits.set(self.hits.get() + 1);
+                self.touch(i, hash);
+            }
+            None => self.misses.set(self.misses.get() + 1),
+        }
+    }
+
+    /// `count_use`, and with a time bound a hit restarts the TTI.
+    #[inline]
+    fn record_use(&self, found: Option<u32>, hash: u64, now: u64) {
+        self.count_use(found, hash);
+        if let (Some(i), true) = (found, self.expiry.active()) {
+            self.expiry.on_read(i, now);
+        }
+    }
+
+    /// `lookup` with the hash and the time already known.
+    #[inline]
+    fn lookup_hashed<Q>(&self, hash: u64, q: &Q, now: u64) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let found = self.find_live(hash, q, now);
+        self.record_use(found, hash, now);
+        found
+    }
+
+    /// What every `&mut self` call does first: hand a parked value to the
+    /// eviction queue, read the clock, and purge a few expired entries, so
+    /// expired entries cannot pile up however the map is used. Returns the
+    /// time the call runs at.
+    #[inline]
+    fn begin(&mut self) -> u64 {
+        self.unpark();
+        if !self.expiry.active() {
+            return 0;
+        }
+        let now = self.expiry.now();
+        if self.expiry.may_have_expired(now, self.order.tail()) {
+            self.purge_due(now, PURGE_PER_CALL);
+        }
+        now
+    }
+
+    /// Removes up to `budget` expired entries, cause `Expired`. Returns how
+    /// many. *O*(1) amortized per entry.
+    fn purge_due(&mut self, now: u64, budget: usize) -> usize {
+        let mut purged = 0;
+        while purged < budget {
+            let Some(i) = self.expiry.next_due(now, self.order.tail()) else {
+                break;
+            };
+            let hash = self.hash(&self.slots[i as usize].key);
+            let (k, v) = self.remove_at(i, hash);
+            self.evict(k, v, EvictionCause::Expired);
+            purged += 1;
+        }
+        if purged > 0 {
+            self.maybe_shrink();
+        }
+        purged
+    }
+
+    /// See [`BoundedMap::purge_expired`](super::BoundedMap::purge_expired).
+    pub(crate) fn purge_expired(&mut self) -> usize {
+        self.unpark();
+        let mut purged = 0;
+        if self.expiry.active() {
+            let now = self.expiry.now();
+            self.expiry.sweep(now);
+            purged = self.purge_due(now, usize::MAX);
+            if self.expiry.disordered() {
+                purged += self.drop_expired();
+            }
+        }
+        self.deliver();
+        purged
+    }
+
+    /// The cause an entry at slot `i` leaves by when the bound needs room:
+    /// `Expired` if it has, `Size` otherwise.
+    #[inline]
+    fn eviction_cause(&self, i: u32, now: u64) -> EvictionCause {
+        if self.expiry.is_expired(i, now) {
+            EvictionCause::Expired
+        } else {
+            EvictionCause::Size
+        }
+    }
+
+    #[inline]
+    fn weigh(&self, key: &K, value: &V) -> u64 {
+        match &self.weigher {
+            Some(w) => w(key, value).max(1),
+            None => 1,
+        }
+    }
+
+    /// Removes slot `i`, whose key hashes to `hash`, and returns its entry.
+    ///
+    /// The only user code, hashing the slot that will move into the hole,
+    /// runs before anything changes, so a panicking `Hash` leaves the map as
+    /// it was.
+    pub(super) fn remove_at(&mut self, i: u32, hash: u64) -> (K, V) {
+        let last = (self.slots.len() - 1) as u32;
+        let moved_hash = (i != last).then(|| self.hash(&self.slots[last as usize].key));
+        match self.table.find_entry(hash, |&j| j == i) {
+            Ok(bucket) => {
+                bucket.remove();
+            }
+            Err(_) => unreachable!("slot {i} is missing from the table"),
+        }
+        if let Some(lfu) = &mut self.lfu {
+            let weight = if self.weighted {
+                self.weights[i as usize]
+            } else {
+                1
+            };
+            lfu.detach(&self.slots[..], i, weight);
+        }
+        self.order.unlink(&self.slots[..], i);
+        self.expiry.swap_remove(i);
+        if let Some(h) = moved_hash {
+            if let Some(bucket) = self.table.find_mut(h, |&j| j == last) {
+                *bucket = i;
+            }
+        }
+        let slot = self.slots.swap_remove(i as usize);
+        if self.weighted {
+            self.total_weight -= self.weights.swap_remove(i as usize);
+        }
+        if i != last {
+            self.order.relocate(&self.slots[..], last, i);
+        }
+        if let Some(lfu) = &mut self.lfu {
+            if i == last {
+                lfu.popped(i);
+            } else {
+                lfu.relocate(last, i);
+            }
+        }
+        (slot.key, slot.value)
+    }
+
+    /// The entry the policy gives up next, and its key's hash if choosing
+    /// it computed that: the tail under LRU; under TinyLFU, see
+    /// `policy::TinyLfu::victim` (which may promote and rotate entries, and
+    /// hash keys). Never slot `keep` (an entry being rewritten; `NIL` for
+    /// none). `None` when there is nothing else to evict.
+    fn victim(&mut self, keep: u32) -> Option<(u32, Option<u64>)> {
+        let bounds = Bounds {
+            slots: self.share().0.min(self.slot_bound()),
+            len: self.slots.len(),
+            weighted: self.weighted,
+            max_weight: self.share().1.min(self.max_weight),
+            total_weight: self.total_weight,
+        };
+        let Some(lfu) = &mut self.lfu else {
+            let t = self.order.tail();
+            return (t != NIL && t != keep).then_some((t, None));
+        };
+        let (slots, weights, hasher) = (&self.slots, &self.weights, &self.hasher);
+        let weighted = self.weighted;
+        lfu.victim(
+            &self.order,
+            &slots[..],
+            &bounds,
+            keep,
+            |i| if weighted { weights[i as usize] } else { 1 },
+            |i| hasher.hash_one(&slots[i as usize].key),
+        )
+        .map(|v| (v.slot, v.hash))
+    }
+
+    /// Evicts the policy's victim to make room (cause `Size`, or `Expired`
+    /// if it has), never slot `keep`. Returns where `keep` is afterwards
+    /// (the removal moves the last slot into the hole), or `None` when
+    /// there was nothing else to evict.
+    fn evict_one(&mut self, now: u64, keep: u32) -> Option<u32> {
+        let (t, hash) = self.victim(keep)?;
+        let last = (self.slots.len() - 1) as u32;
+        let cause = self.eviction_cause(t, now);
+        let hash = hash.unwrap_or_else(|| self.hash(&self.slots[t as usize].key));
+        let (k, v) = self.remove_at(t, hash);
+        self.evict(k, v, cause);
+        Some(if keep == last { t } else { keep })
+    }
+
+    /// Evicts until `weight` more fits under `max_weight`, never slot
+    /// `keep` (`NIL` for none); returns where `keep` is afterwards.
+    fn make_room_for(&mut self, weight: u64, now: u64, mut keep: u32) -> u32 {
+        while self.weighted && self.max_weight - self.total_weight < weight {
+            match self.evict_one(now, keep) {
+                Some(moved) => keep = moved,
+                None => break,
+            }
+        }
+        keep
+    }
+
+    /// Stores an absent key whose weight the bound admits, as the most recent
+    /// entry, evicting what it must. Returns its slot.
+    fn insert_new(&mut self, hash: u64, key: K, value: V, weight: u64, time: WriteTime) -> u32 {
+        debug_assert!(self.admits(weight));
+        // Room first: growing the table rehashes (user code), so it happens
+        // while nothing has changed yet; so does growing TinyLFU's sketch.
+        self.table.reserve(1, rehasher(&self.hasher, &self.slots));
+        let len = (self.slots.len() + 1).min(self.slot_bound());
+        if let Some(lfu) = &mut self.lfu {
+            if lfu.sketch_too_small(len) {
+                let (slots, hasher) = (&self.slots, &self.hasher);
+                lfu.regrow(len, |i| hasher.hash_one(&slots[i as usize].key));
+            }
+        }
+        self.make_room_for(weight, time.now, NIL);
+        let bound = self.slot_bound();
+        let victim = if self.slots.len() >= bound {
+            // The policy always names a victim in a full map; the tail is a
+            // fallback that keeps the bound even if it did not.
+            self.victim(NIL).or_else(|| {
+                let t = self.order.tail();
+                (t != NIL).then_some((t, None))
+            })
+        } else {
+            None
+        };
+        let i = if let Some((t, old_hash)) = victim {
+            // Full: reuse the victim's slot in place.
+            let cause = self.eviction_cause(t, time.now);
+            let old_hash = old_hash.unwrap_or_else(|| self.hash(&self.slots[t as usize].key));
+            if let Ok(bucket) = self.table.find_entry(old_hash, |&j| j == t) {
+                bucket.remove();
+            }
+            if let Some(lfu) = &mut self.lfu {
+                let old_weight = if self.weighted {
+                    self.weights[t as usize]
+                } else {
+                    1
+                };
+                lfu.detach(&self.slots[..], t, old_weight);
+            }
+            let slot = &mut self.slots[t as usize];
+            let old_key = mem::replace(&mut slot.key, key);
+            let old_value = mem::replace(&mut slot.value, value);
+            if self.weighted {
+                let w = mem::replace(&mut self.weights[t as usize], weight);
+                self.total_weight = self.total_weight - w + weight;
+            }
+            self.order.move_to_front(&self.slots[..], t);
+            if let Some(lfu) = &mut self.lfu {
+                lfu.reused(t, hash, weight);
+            }
+            self.table
+                .insert_unique(hash, t, rehasher(&self.hasher, &self.slots));
+            self.evict(old_key, old_value, cause);
+            t
+        } else {
+            let len = self.slots.len();
+            if len == self.slots.capacity() {
+                let room = shrink::grown(len, bound, self.share().0.min(bound));
+                self.slots.reserve_exact(room - len);
+                self.expiry.reserve_exact(room - len);
+                if self.weighted {
+                    self.weights.reserve_exact(room - len);
+                }
+                if let Some(lfu) = &mut self.lfu {
+                    lfu.reserve_exact(room - len);
+                }
+            }
+            self.slots.push(Slot {
+                key,
+                value,
+                link: Link::detached(),
+            });
+            self.expiry.push(time.now);
+            if self.weighted {
+                self.weights.push(weight);
+                self.total_weight += weight;
+            }
+            let i = len as u32;
+            self.order.push_front(&self.slots[..], i);
+            if let Some(lfu) = &mut self.lfu {
+                lfu.pushed(i, hash, weight);
+            }
+            self.table
+                .insert_unique(hash, i, rehasher(&self.hasher, &self.slots));
+            if len + 1 == bound {
+                // Full from now on: every insert is an evict plus an insert,
+                // which leaves tombstones. hashbrown cleans them in place
+                // only while the table is at most half full, and otherwise
+                // doubles it; giving it that room now keeps memory flat
+                // under churn instead of growing on the first cleanup.
+                self.table.reserve(
+                    (2 * bound + 2).saturating_sub(self.table.len()),
+                    rehasher(&self.hasher, &self.slots),
+                );
+            }
+            i
+        };
+        self.expiry
+            .on_write(i, time.now, time.deadline, time.per_entry);
+        self.inserts += 1;
+        i
+    }
+
+    /// Replaces the value in slot `i` as a use and a write; returns the old
+    /// value and the slot's (possibly new) index.
+    fn replace_at(
+        &mut self,
+        i: u32,
+        hash: u64,
+        value: V,
+        weight: u64,
+        time: WriteTime,
+    ) -> (V, u32) {
+        self.touch(i, hash);
+        let old = mem::replace(&mut self.slots[i as usize].value, value);
+        self.updates += 1;
+        let i = if self.weighted {
+            // Take the entry's old weight out, make room for the new one
+            // without evicting the entry itself (following it if a removal
+            // moves it), then put the new weight in.
+            let old_weight = mem::replace(&mut self.weights[i as usize], 0);
+            self.total_weight -= old_weight;
+            if let Some(lfu) = &mut self.lfu {
+                lfu.reweigh(i, old_weight, 0);
+            }
+            let i = self.make_room_for(weight, time.now, i);
+            self.weights[i as usize] = weight;
+            self.total_weight += weight;
+            if let Some(lfu) = &mut self.lfu {
+                lfu.reweigh(i, 0, weight);
+            }
+            i
+        } else {
+            i
+        };
+        self.expiry
+            .on_write(i, time.now, time.deadline, time.per_entry);
+        (old, i)
+    }
+
+    /// When a write at `now` expires: after `ttl` (a per-entry TTL) or the
+    /// map's own TTL.
+    #[inline]
+    fn write_time(&self, now: u64, ttl: Option<Duration>) -> WriteTime {
+        WriteTime {
+            now,
+            deadline: self.expiry.write_deadline(now, ttl),
+            per_entry: ttl.is_some(),
+        }
+    }
+
+    /// Why a value cannot be stored, if it cannot: too heavy (or capacity 0),
+    /// or expired the moment it is written.
+    #[inline]
+    fn refusal(&self, weight: u64, time: &WriteTime) -> Option<EvictionCause> {
+        if !self.admits(weight) {
+            Some(EvictionCause::Size)
+        } else if self.expiry.born_expired(time.now, time.deadline) {
+            Some(EvictionCause::Expired)
+        } else {
+            None
+        }
+    }
+
+    /// Removes slot `i` if it has expired (cause `Expired`); true if it did.
+    fn remove_if_expired(&mut self, i: u32, hash: u64, now: u64) -> bool {
+        if !self.expiry.is_expired(i, now) {
+            return false;
+        }
+        let (k, v) = self.remove_at(i, hash);
+        self.evict(k, v, EvictionCause::Expired);
+        true
+    }
+
+    /// `find` for a call about to write: an expired entry found is purged
+    /// there and then (cause `Expired`), so the caller sees it absent.
+    #[inline]
+    fn find_for_write<Q>(&mut self, hash: u64, q: &Q, now: u64) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        self.find(hash, q)
+            .filter(|&i| !self.remove_if_expired(i, hash, now))
+    }
+
+    /// `insert`, handing back the unused key with the old value.
+    fn insert_inner(&mut self, key: K, value: V, ttl: Option<Duration>) -> Option<(K, V)> {
+        let now = self.begin();
+        let hash = self.hash(&key);
+        let weight = self.weigh(&key, &value);
+        let time = self.write_time(now, ttl);
+        let refusal = self.refusal(weight, &time);
+        let found = self.find_for_write(hash, &key, now);
+        let result = match (found, refusal) {
+            (Some(i), None) => Some((key, self.replace_at(i, hash, value, weight, time).0)),
+            (Some(i), Some(cause)) => {
+                // The new value cannot be kept: the key leaves the map rather
+                // than keep a value the caller meant to replace.
+                let old = self.remove_at(i, hash);
+                self.evict(key, value, cause);
+                self.maybe_shrink();
+                Some(old)
+            }
+            (None, None) => {
+                self.insert_new(hash, key, value, weight, time);
+                None
+            }
+            (None, Some(cause)) => {
+                self.evict(key, value, cause);
+                None
+            }
+        };
+        self.deliver();
+        result
+    }
+
+    /// See [`BoundedMap::insert`](super::BoundedMap::insert).
+    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self.insert_inner(key, value, None).map(|(_, v)| v)
+    }
+
+    /// See [`BoundedMap::insert_with_ttl`](super::BoundedMap::insert_with_ttl).
+    pub(crate) fn insert_with_ttl(&mut self, key: K, value: V, ttl: Duration) -> Option<V> {
+        self.expiry.activate(self.slots.len());
+        self.insert_inner(key, value, Some(ttl)).map(|(_, v)| v)
+    }
+
+    /// See [`BoundedMap::get`](super::BoundedMap::get).
+    #[inline]
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.lookup(key).map(|i| &self.slots[i as usize].value)
+    }
+
+    /// See [`BoundedMap::get_key_value`](super::BoundedMap::get_key_value).
+    pub(crate) fn get_key_value<Q>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.lookup(key).map(|i| {
+            let s = &self.slots[i as usize];
+            (&s.key, &s.value)
+        })
+    }
+
+    /// See [`BoundedMap::get_mut`](super::BoundedMap::get_mut).
+    pub(crate) fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let now = self.begin();
+        self.deliver();
+        self.lookup_hashed(self.hash(key), key, now)
+            .map(|i| &mut self.slots[i as usize].value)
+    }
+
+    /// See [`BoundedMap::peek`](super::BoundedMap::peek).
+    #[inline]
+    pub(crate) fn peek<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.find_now(self.hash(key), key)
+            .map(|i| &self.slots[i as usize].value)
+    }
+
+    /// See [`BoundedMap::contains_key`](super::BoundedMap::contains_key).
+    #[inline]
+    pub(crate) fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.find_now(self.hash(key), key).is_some()
+    }
+
+    /// See [`BoundedMap::remove`](super::BoundedMap::remove).
+    pub(crate) fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.remove_entry(key).map(|(_, v)| v)
+    }
+
+    /// See [`BoundedMap::remove_entry`](super::BoundedMap::remove_entry).
+    pub(crate) fn remove_entry<Q>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let now = self.begin();
+        let hash = self.hash(key);
+        let removed = self
+            .find_for_write(hash, key, now)
+            .map(|i| self.remove_at(i, hash));
+        if removed.is_some() {
+            self.maybe_shrink();
+        }
+        self.deliver();
+        removed
+    }
+
+    /// See [`BoundedMap::pop_lru`](super::BoundedMap::pop_lru).
+    pub(crate) fn pop_lru(&mut self) -> Option<(K, V)> {
+        let now = self.begin();
+        let mut popped = None;
+        loop {
+            let t = self.order.tail();
+            if t == NIL {
+                break;
+            }
+            let hash = self.hash(&self.slots[t as usize].key);
+            if !self.remove_if_expired(t, hash, now) {
+                popped = Some(self.remove_at(t, hash));
+                break;
+            }
+        }
+        self.maybe_shrink();
+        self.deliver();
+        popped
+    }
+
+    /// See [`BoundedMap::set_capacity`](super::BoundedMap::set_capacity).
+    pub(crate) fn set_capacity(&mut self, capacity: usize) {
+        let now = self.begin();
+        // Evict first, then lower the bound: if hashing a victim panics, the
+        // old bound still describes the map.
+        while self.slots.len() > capacity.min(MAX_SLOTS) {
+            if self.evict_one(now, NIL).is_none() {
+                break;
+            }
+        }
+        self.capacity = capacity;
+        self.maybe_shrink();
+        self.deliver();
+    }
+
+    /// See [`BoundedMap::set_max_weight`](super::BoundedMap::set_max_weight).
+    pub(crate) fn set_max_weight(&mut self, max_weight: u64) {
+        let now = self.begin();
+        if !self.weighted {
+            // Without a weigher every entry weighs 1.
+            self.weights = vec![1; self.slots.len()];
+            self.total_weight = self.slots.len() as u64;
+            self.weighted = true;
+        }
+        while self.total_weight > max_weight {
+            if self.evict_one(now, NIL).is_none() {
+                break;
+            }
+        }
+        self.max_weight = max_weight;
+        self.maybe_shrink();
+        self.deliver();
+    }
+
+    /// For a sync-map shard: evicts the policy's next victim (cause `Size`,
+    /// or `Expired` if it has), to bring the whole map back under its
+    /// bound. False when the shard has nothing to evict.
+    pub(crate) fn shed_one(&mut self) -> bool {
+        let now = self.begin();
+        let shed = self.evict_one(now, NIL).is_some();
+        self.maybe_shrink();
+        self.deliver();
+        shed
+    }
+
+    /// See [`BoundedMap::clear`](super::BoundedMap::clear).
+    pub(crate) fn clear(&mut self) {
+        // Through `evict`, like every other removal the map makes, so that
+        // a map holding its evictions (the sync map's shards) hands these
+        // over too, instead of dropping them here.
+        for (k, v) in self.take_all().rev() {
+            self.evict(k, v, EvictionCause::Explicit);
+        }
+        self.deliver();
+    }
+
+    /// See [`BoundedMap::retain`](super::BoundedMap::retain).
+    pub(crate) fn retain<F>(&mut self, mut keep: F)
+    where
+        F: FnMut(&K, &mut V) -> bool,
+    {
+        self.unpark();
+        self.deliver();
+        self.drop_expired();
+        self.lay_out_in_order();
+        let fate: Vec<Option<EvictionCause>> = self
+            .slots
+            .iter_mut()
+            .map(|s| (!keep(&s.key, &mut s.value)).then_some(EvictionCause::Explicit))
+            .collect();
+        // Nothing below runs user code but drops.
+        self.compact(&fate);
+        self.maybe_shrink();
+        self.deliver();
+    }
+
+    /// See [`BoundedMap::entry`](super::BoundedMap::entry).
+    pub(crate) fn entry(&mut self, key: K) -> Entry<'_, K, V, S> {
+        let now = self.begin();
+        let hash = self.hash(&key);
+        // One probe: an expired entry found is purged and the entry vacant.
+        let found = self.find_for_write(hash, &key, now);
+        self.record_use(found, hash, now);
+        self.deliver();
+        match found {
+            Some(index) => Entry::Occupied(OccupiedEntry {
+                map: self,
+                index,
+                hash,
+                now,
+            }),
+            None => Entry::Vacant(VacantEntry {
+                map: self,
+                key,
+                hash,
+                now,
+            }),
+        }
+    }
+
+    /// Stores a vacant entry's value (see [`VacantEntry::insert`]).
+    pub(super) fn insert_vacant(&mut self, hash: u64, key: K, value: V, now: u64) -> &mut V {
+        let weight = self.weigh(&key, &value);
+        let time = self.write_time(now, None);
+        if let Some(cause) = self.refusal(weight, &time) {
+            return self.park(key, value, cause);
+        }
+        let i = self.insert_new(hash, key, value, weight, time);
+        self.deliver();
+        &mut self.slots[i as usize].value
+    }
+
+    /// Replaces an occupied entry's value (see [`OccupiedEntry::insert`]).
+    pub(super) fn replace_occupied(&mut self, i: u32, hash: u64, value: V, now: u64) -> V {
+        let weight = self.weigh(&self.slots[i as usize].key, &value);
+        let time = self.write_time(now, None);
+        let old = match self.refusal(weight, &time) {
+            None => self.replace_at(i, hash, value, weight, time).0,
+            Some(cause) => {
+                let (k, old) = self.remove_at(i, hash);
+                self.evict(k, value, cause);
+                self.maybe_shrink();
+                old
+            }
+        };
+        self.deliver();
+        old
+    }
+
+    /// See [`BoundedMap::get_or_insert_with`](super::BoundedMap::get_or_insert_with).
+    pub(crate) fn get_or_insert_with<F>(&mut self, key: K, make: F) -> &V
+    where
+        F: FnOnce() -> V,
+    {
+        match self.entry(key) {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) => v.insert(make()),
+        }
+    }
+}
+
+impl<K, V, S> Drop for Engine<K, V, S> {
+    fn drop(&mut self) {
+        // A parked value was promised to the listener.
+        if let (Some((k, v, cause)), Some(listener)) = (self.parked.take(), &self.listener) {
+            listener(k, v, cause);
+        }
+    }
+}
+
+impl<K, V, S> Footprint for Engine<K, V, S>
+where
+    K: Footprint,
+    V: Footprint,
+{
+    /// The map's own allocations plus what every key and value owns, and
+    /// the weigher's and listener's `Arc` blocks while this map alone keeps
+    /// them alive (a clone, or the sync map's other shards, share them).
+    ///
+    /// *O*(`len`), or *O*(1) when keys and values own no heap (the per-entry
+    /// sum then folds away).
+    fn footprint(&self) -> usize {
+        /// An `Arc`'s block (its two counts, then the value) if nothing
+        /// else holds it, else 0.
+        fn sole<T: ?Sized>(arc: &Arc<T>) -> usize {
+            if Arc::strong_count(arc) > 1 || Arc::weak_count(arc) > 0 {
+                return 0;
+            }
+            core::alloc::Layout::new::<[usize; 2]>()
+                .extend(core::alloc::Layout::for_value::<T>(arc))
+                .map_or(0, |(block, _)| block.pad_to_align().size())
+        }
+        self.own_bytes()
+            + self.weigher.as_ref().map_or(0, sole)
+            + self.listener.as_ref().map_or(0, sole)
+            + self
+                .slots
+                .iter()
+                .map(|s| s.key.footprint() + s.value.footprint())
+                .sum::<usize>()
+            + self
+                .parked
+                .as_ref()
+                .map_or(0, |(k, v, _)| k.footprint() + v.footprint())
+    }
+}
+
+impl<K, V, S> Clone for Engine<K, V, S>
+where
+    K: Clone,
+    V: Clone,
+    S: Clone,
+{
+    /// A deep copy with the same bound, order and counters; the clone shares
+    /// the weigher and listener. A parked value is not cloned (it belongs to
+    /// the original's listener).
+    fn clone(&self) -> Self {
+        let clone = Engine {
+            table: self.table.clone(),
+            slots: self.slots.clone(),
+            weights: self.weights.clone(),
+            order: self.order.clone(),
+            lfu: self.lfu.clone(),
+            hasher: self.hasher.clone(),
+            capacity: self.capacity,
+            max_weight: self.max_weight,
+            share: self.share,
+            weighted: self.weighted,
+            total_weight: self.total_weight,
+            weigher: self.weigher.clone(),
+            listener: self.listener.clone(),
+            expiry: self.expiry.clone(),
+            pending: Vec::new(),
+            holding: false,
+            parked: None,
+            registration: self.registration.clone(),
+            hits: self.hits.clone(),
+            misses: self.misses.clone(),
+            inserts: self.inserts,
+            updates: self.updates,
+            evictions: self.evictions,
+        };
+        clone.registration.publish(|| clone.stats());
+        clone
+    }
+}
+
+impl<K, V, S> Extend<(K, V)> for Engine<K, V, S>
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+{
+    fn extend<T: IntoIterator<Item = (K, V)>>(&mut self, iter: T) {
+        for (k, v) in iter {
+            if let Some((k, old)) = self.insert_inner(k, v, None) {
+                self.evict(k, old, EvictionCause::Replaced);
+                self.deliver();
+            }
+        }
+    }
+}
