@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
+use super::outbox::{Held, Outbox};
 use super::{
     Drain, Entry, IntoIter, Iter, IterMut, Keys, OccupiedEntry, VacantEntry, Values, ValuesMut,
 };
@@ -32,7 +33,6 @@ use crate::policy::{Bounds, TinyLfu};
 use crate::registry::{Probe, Registration};
 use crate::relaxed::RelaxedU64;
 use crate::shrink;
-use crate::stats::Evictions;
 use crate::{EvictionCause, Footprint, Policy, Stats};
 
 /// A shared weigher: how much of `max_weight` an entry uses.
@@ -76,17 +76,11 @@ pub(crate) struct Engine<K, V, S = DefaultHashBuilder> {
     weighted: bool,
     total_weight: u64,
     weigher: Option<Weigher<K, V>>,
-    listener: Option<Listener<K, V>>,
     /// Deadlines, TTI and the clock; inert until the map has a time bound.
     expiry: Expiry,
-    /// Evicted entries waiting for the listener until the map is consistent.
-    pending: Vec<(K, V, EvictionCause)>,
-    /// Keep evictions in `pending` for the owner to take (the sync map does,
-    /// to hand them over, and drop them, after releasing its lock).
-    holding: bool,
-    /// A value `entry`/`get_or_insert_with` could not admit (or that
-    /// expired at once) but must lend out, and why it will go.
-    parked: Option<(K, V, EvictionCause)>,
+    /// Evicted entries, counted, waiting for the listener until the map is
+    /// consistent; and a value the Entry API lent out but could not store.
+    outbox: Outbox<K, V>,
     /// Set for a named map (see [`Builder::name`]): where it publishes
     /// its counters for `leakless::registry`, and as which shard.
     registration: Registration,
@@ -94,7 +88,6 @@ pub(crate) struct Engine<K, V, S = DefaultHashBuilder> {
     misses: RelaxedU64,
     inserts: u64,
     updates: u64,
-    evictions: Evictions,
 }
 
 /// Expired entries every `&mut self` call purges (when that many are due):
@@ -108,28 +101,6 @@ struct WriteTime {
     deadline: u64,
     /// A per-entry TTL (filed in the timer wheel), not the map's own.
     per_entry: bool,
-}
-
-/// Evictions taken out of a map that holds them (see `take_evictions`).
-pub(crate) enum Held<K, V> {
-    None,
-    One((K, V, EvictionCause)),
-    Many(Vec<(K, V, EvictionCause)>),
-}
-
-impl<K, V> IntoIterator for Held<K, V> {
-    type Item = (K, V, EvictionCause);
-    type IntoIter =
-        core::iter::Chain<core::option::IntoIter<Self::Item>, std::vec::IntoIter<Self::Item>>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        let (one, many) = match self {
-            Held::None => (None, Vec::new()),
-            Held::One(e) => (Some(e), Vec::new()),
-            Held::Many(v) => (None, v),
-        };
-        one.into_iter().chain(many)
-    }
 }
 
 /// The table's rehash function: hashes the key of the slot an index names.
@@ -184,17 +155,13 @@ impl<K, V, S> Engine<K, V, S> {
             weighted: max_weight.is_some() || weigher.is_some(),
             total_weight: 0,
             weigher,
-            listener,
             expiry,
-            pending: Vec::new(),
-            holding: false,
-            parked: None,
+            outbox: Outbox::new(listener),
             registration: Registration::default(),
             hits: RelaxedU64::new(0),
             misses: RelaxedU64::new(0),
             inserts: 0,
             updates: 0,
-            evictions: Evictions::default(),
         }
     }
 
@@ -298,7 +265,7 @@ impl<K, V, S> Engine<K, V, S> {
             + self.weights.capacity() * mem::size_of::<u64>()
             + self.expiry.heap_bytes()
             + self.lfu.as_ref().map_or(0, TinyLfu::heap_bytes)
-            + self.pending.capacity() * mem::size_of::<(K, V, EvictionCause)>()
+            + self.outbox.heap_bytes()
     }
 
     /// See [`BoundedMap::stats`](super::BoundedMap::stats).
@@ -308,7 +275,7 @@ impl<K, V, S> Engine<K, V, S> {
             misses: self.misses.get(),
             inserts: self.inserts,
             updates: self.updates,
-            evictions: self.evictions,
+            evictions: self.outbox.evictions(),
             len: self.len(),
             // A sync-map shard reports its share, so that the shards'
             // figures (as the registry sums them) add up to the map's bound.
@@ -509,17 +476,14 @@ impl<K, V, S> Engine<K, V, S> {
     /// Hands an entry the map has let go of to the eviction machinery: counted
     /// always, queued for the listener if there is one, dropped otherwise.
     fn evict(&mut self, key: K, value: V, cause: EvictionCause) {
-        self.evictions.count(cause);
-        if self.listener.is_some() || self.holding {
-            self.pending.push((key, value, cause));
-        }
+        self.outbox.evict(key, value, cause);
     }
 
     /// From now on, evictions wait in the map for
     /// [`take_evictions`](Self::take_evictions) instead of going to the
     /// listener.
     pub(crate) fn hold_evictions(&mut self) {
-        self.holding = true;
+        self.outbox.hold();
     }
 
     /// Removes `key`'s entry as an explicit eviction (counted, and held or
@@ -543,14 +507,7 @@ impl<K, V, S> Engine<K, V, S> {
     /// The evictions held since the last call, least recent first. The
     /// common cases (none, one) keep the buffer and allocate nothing.
     pub(crate) fn take_evictions(&mut self) -> Held<K, V> {
-        match self.pending.len() {
-            0 => Held::None,
-            1 => match self.pending.pop() {
-                Some(one) => Held::One(one),
-                None => Held::None,
-            },
-            _ => Held::Many(mem::take(&mut self.pending)),
-        }
+        self.outbox.take()
     }
 
     /// Calls the listener on every queued eviction, in queue order. Runs at
@@ -563,7 +520,7 @@ impl<K, V, S> Engine<K, V, S> {
         self.check_policy();
         // The common case, an unnamed map with nothing to hand over, stays
         // two inlined tests instead of a call.
-        if self.registration.is_named() || !self.pending.is_empty() {
+        if self.registration.is_named() || !self.outbox.is_empty() {
             self.deliver_slow();
         }
     }
@@ -571,17 +528,7 @@ impl<K, V, S> Engine<K, V, S> {
     #[inline(never)]
     fn deliver_slow(&mut self) {
         self.registration.publish(|| self.stats());
-        if self.pending.is_empty() || self.holding {
-            return;
-        }
-        if let Some(listener) = &self.listener {
-            for (k, v, cause) in self.pending.drain(..) {
-                listener(k, v, cause);
-            }
-        }
-        if self.pending.capacity() > 64 {
-            self.pending = Vec::new();
-        }
+        self.outbox.deliver();
     }
 
     /// Checks the policy's queues (debug builds, maps of up to 64 entries).
@@ -606,15 +553,12 @@ impl<K, V, S> Engine<K, V, S> {
     /// until the next `&mut self` call, which is now.
     #[inline]
     fn unpark(&mut self) {
-        if let Some((k, v, cause)) = self.parked.take() {
-            self.evict(k, v, cause);
-        }
+        self.outbox.unpark();
     }
 
     /// Parks a value the bound cannot admit and lends it out.
     fn park(&mut self, key: K, value: V, cause: EvictionCause) -> &mut V {
-        debug_assert!(self.parked.is_none());
-        &mut self.parked.insert((key, value, cause)).1
+        self.outbox.park(key, value, cause)
     }
 
     /// Gives memory back after removals (see `shrink`).
@@ -684,12 +628,12 @@ where
     /// under TinyLFU the hit is counted here), and counts a miss with an
     /// atomic add if `count_miss`.
     #[inline]
-    pub(crate) fn find_shared<Q>(&self, q: &Q, count_miss: bool) -> Option<u32>
+    pub(crate) fn find_shared<Q>(&self, hash: u64, q: &Q, count_miss: bool) -> Option<u32>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = self.hash(q);
+        debug_assert_eq!(hash, self.hash(q), "the sync map hashes as its shards do");
         debug_assert!(self.tti().is_none(), "a TTI map is read exclusively");
         let found = self.find_now(hash, q);
         match found {
@@ -1500,15 +1444,6 @@ where
     }
 }
 
-impl<K, V, S> Drop for Engine<K, V, S> {
-    fn drop(&mut self) {
-        // A parked value was promised to the listener.
-        if let (Some((k, v, cause)), Some(listener)) = (self.parked.take(), &self.listener) {
-            listener(k, v, cause);
-        }
-    }
-}
-
 impl<K, V, S> Footprint for Engine<K, V, S>
 where
     K: Footprint,
@@ -1533,16 +1468,16 @@ where
         }
         self.own_bytes()
             + self.weigher.as_ref().map_or(0, sole)
-            + self.listener.as_ref().map_or(0, sole)
+            + self.outbox.listener().map_or(0, sole)
             + self
                 .slots
                 .iter()
                 .map(|s| s.key.footprint() + s.value.footprint())
                 .sum::<usize>()
             + self
-                .parked
-                .as_ref()
-                .map_or(0, |(k, v, _)| k.footprint() + v.footprint())
+                .outbox
+                .parked()
+                .map_or(0, |(k, v)| k.footprint() + v.footprint())
     }
 }
 
@@ -1569,17 +1504,13 @@ where
             weighted: self.weighted,
             total_weight: self.total_weight,
             weigher: self.weigher.clone(),
-            listener: self.listener.clone(),
             expiry: self.expiry.clone(),
-            pending: Vec::new(),
-            holding: false,
-            parked: None,
+            outbox: self.outbox.for_clone(),
             registration: self.registration.clone(),
             hits: self.hits.clone(),
             misses: self.misses.clone(),
             inserts: self.inserts,
             updates: self.updates,
-            evictions: self.evictions,
         };
         clone.registration.publish(|| clone.stats());
         clone

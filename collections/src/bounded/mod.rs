@@ -8,12 +8,14 @@ mod builder;
 mod engine;
 mod entry;
 mod iter;
+mod outbox;
 
 pub(crate) use builder::shares;
 pub use builder::{Bounded, Builder, HasBound, NoBound};
-pub(crate) use engine::{Engine, Held, Weigher};
+pub(crate) use engine::{Engine, Weigher};
 pub use entry::{Entry, OccupiedEntry, VacantEntry};
 pub use iter::{Drain, IntoIter, Iter, IterMut, Keys, Values, ValuesMut};
+pub(crate) use outbox::Held;
 
 use core::borrow::Borrow;
 use core::cell::Cell;

@@ -264,6 +264,10 @@ impl<K, V, S, B> Builder<K, V, S, B> {
     /// before [`purge_expired_every`](Self::purge_expired_every), which it
     /// resets.
     ///
+    /// Each shard holds a clone, and a read hashes its key once, picking the
+    /// shard and probing it with the same hash: clones must hash alike, as
+    /// every `BuildHasher` of std and hashbrown does.
+    ///
     /// # Examples
     ///
     /// ```

@@ -47,9 +47,9 @@ where
         if self.exclusive_reads {
             return Found::Missing;
         }
-        let cell = self.shard_of(key);
+        let (cell, hash) = self.shard_and_hash(key);
         let shard = cell.read();
-        let Some(i) = shard.map.find_shared(key, false) else {
+        let Some(i) = shard.map.find_shared(hash, key, false) else {
             return Found::Missing;
         };
         cell.record_hit(&shard, i);

@@ -441,9 +441,17 @@ where
 {
     #[inline]
     fn shard_of<Q: Hash + ?Sized>(&self, key: &Q) -> &ShardCell<K, V, S> {
+        self.shard_and_hash(key).0
+    }
+
+    /// `key`'s shard, and its hash, which is also the hash the shard's engine
+    /// files it under (the map's hasher is a clone of the shards'), so a
+    /// read hashes the key once.
+    #[inline]
+    fn shard_and_hash<Q: Hash + ?Sized>(&self, key: &Q) -> (&ShardCell<K, V, S>, u64) {
         let hash = self.hasher.hash_one(key);
         // The high half: the engine's table uses the low bits.
-        &self.core.shards[(hash >> 32) as usize & self.mask]
+        (&self.core.shards[(hash >> 32) as usize & self.mask], hash)
     }
 
     /// Runs `f` on `key`'s shard under its lock, then, with the lock
@@ -554,13 +562,13 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let cell = self.shard_of(key);
+        let (cell, hash) = self.shard_and_hash(key);
         if self.exclusive_reads {
             // Callers with `count_miss == false` skip this path for TTI maps.
             return self.locked(cell, |s| s.map.get(key).map(f));
         }
         let shard = cell.read();
-        let i = shard.map.find_shared(key, count_miss)?;
+        let i = shard.map.find_shared(hash, key, count_miss)?;
         cell.record_hit(&shard, i);
         Some(f(shard.map.value_at(i)))
     }
