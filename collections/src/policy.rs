@@ -350,19 +350,15 @@ impl TinyLfu {
         }
     }
 
-    /// Slot `last` was moved to `to` by a swap-remove (after `to`'s entry
-    /// was detached and unlinked).
-    pub(crate) fn relocate(&mut self, last: u32, to: u32) {
-        if self.split == last {
-            self.split = to;
+    /// Slot `i` (detached and unlinked) left the slab by a swap-remove: the
+    /// last slot, if it was another, now lives at `i`.
+    #[inline]
+    pub(crate) fn swap_removed(&mut self, i: u32) {
+        let last = (self.meta.len() - 1) as u32;
+        if self.split == last && i != last {
+            self.split = i;
         }
-        self.meta.swap_remove(to as usize);
-    }
-
-    /// Slot `i` was removed and was the slab's last (no relocation).
-    pub(crate) fn popped(&mut self, i: u32) {
-        debug_assert_eq!(i as usize + 1, self.meta.len());
-        self.meta.pop();
+        self.meta.swap_remove(i as usize);
     }
 
     /// An entry's weight changed while it stays where it is.

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
+use super::columns::{Column, Columns, Weights};
 use super::outbox::{Held, Outbox};
 use super::{
     Drain, Entry, IntoIter, Iter, IterMut, Keys, OccupiedEntry, VacantEntry, Values, ValuesMut,
@@ -60,12 +61,9 @@ impl<K, V> Links for [Slot<K, V>] {
 pub(crate) struct Engine<K, V, S = DefaultHashBuilder> {
     table: HashTable<u32>,
     pub(super) slots: Vec<Slot<K, V>>,
-    /// Parallel to `slots` when the map is weighted, empty otherwise, so an
-    /// unweighted map pays nothing for weights.
-    weights: Vec<u64>,
+    /// Weights, expiry and policy bits, one row per slot.
+    cols: Columns,
     order: List,
-    /// The queues of `Policy::TinyLfu` over `order`; `None` for LRU.
-    lfu: Option<TinyLfu>,
     hasher: S,
     capacity: usize,
     max_weight: u64,
@@ -73,11 +71,7 @@ pub(crate) struct Engine<K, V, S = DefaultHashBuilder> {
     /// the policy sizes its queues by (the shard may exceed it while the map
     /// as a whole has room); `None`: the map's own bounds.
     share: Option<(usize, u64)>,
-    weighted: bool,
-    total_weight: u64,
     weigher: Option<Weigher<K, V>>,
-    /// Deadlines, TTI and the clock; inert until the map has a time bound.
-    expiry: Expiry,
     /// Evicted entries, counted, waiting for the listener until the map is
     /// consistent; and a value the Entry API lent out but could not store.
     outbox: Outbox<K, V>,
@@ -145,17 +139,17 @@ impl<K, V, S> Engine<K, V, S> {
         Engine {
             table: HashTable::new(),
             slots: Vec::new(),
-            weights: Vec::new(),
+            cols: Columns {
+                weights: Weights::new(max_weight.is_some() || weigher.is_some()),
+                expiry,
+                lfu: None,
+            },
             order: List::default(),
-            lfu: None,
             hasher,
             capacity,
             max_weight: max_weight.unwrap_or(u64::MAX),
             share: None,
-            weighted: max_weight.is_some() || weigher.is_some(),
-            total_weight: 0,
             weigher,
-            expiry,
             outbox: Outbox::new(listener),
             registration: Registration::default(),
             hits: RelaxedU64::new(0),
@@ -189,15 +183,15 @@ impl<K, V, S> Engine<K, V, S> {
 
     pub(crate) fn set_policy(&mut self, policy: Policy) {
         debug_assert!(self.slots.is_empty());
-        self.lfu = match policy {
-            Policy::TinyLfu if self.expiry.tti().is_none() => Some(TinyLfu::new()),
+        self.cols.lfu = match policy {
+            Policy::TinyLfu if self.cols.expiry.tti().is_none() => Some(TinyLfu::new()),
             _ => None,
         };
     }
 
     /// See [`BoundedMap::policy`](super::BoundedMap::policy).
     pub(crate) fn policy(&self) -> Policy {
-        if self.lfu.is_some() {
+        if self.cols.lfu.is_some() {
             Policy::TinyLfu
         } else {
             Policy::Lru
@@ -230,12 +224,12 @@ impl<K, V, S> Engine<K, V, S> {
 
     /// See [`BoundedMap::ttl`](super::BoundedMap::ttl).
     pub(crate) fn ttl(&self) -> Option<Duration> {
-        self.expiry.ttl()
+        self.cols.expiry.ttl()
     }
 
     /// See [`BoundedMap::tti`](super::BoundedMap::tti).
     pub(crate) fn tti(&self) -> Option<Duration> {
-        self.expiry.tti()
+        self.cols.expiry.tti()
     }
 
     /// See [`BoundedMap::max_weight`](super::BoundedMap::max_weight).
@@ -245,8 +239,8 @@ impl<K, V, S> Engine<K, V, S> {
 
     /// See [`BoundedMap::weight`](super::BoundedMap::weight).
     pub(crate) fn weight(&self) -> u64 {
-        if self.weighted {
-            self.total_weight
+        if self.cols.weights.is_on() {
+            self.cols.weights.total()
         } else {
             self.slots.len() as u64
         }
@@ -262,9 +256,7 @@ impl<K, V, S> Engine<K, V, S> {
     fn own_bytes(&self) -> usize {
         self.table.allocation_size()
             + self.slots.capacity() * mem::size_of::<Slot<K, V>>()
-            + self.weights.capacity() * mem::size_of::<u64>()
-            + self.expiry.heap_bytes()
-            + self.lfu.as_ref().map_or(0, TinyLfu::heap_bytes)
+            + self.cols.heap_bytes()
             + self.outbox.heap_bytes()
     }
 
@@ -286,9 +278,9 @@ impl<K, V, S> Engine<K, V, S> {
 
     /// See [`BoundedMap::peek_lru`](super::BoundedMap::peek_lru).
     pub(crate) fn peek_lru(&self) -> Option<(&K, &V)> {
-        let now = self.expiry.now();
+        let now = self.cols.expiry.now();
         let mut t = self.order.tail();
-        while t != NIL && self.expiry.is_expired(t, now) {
+        while t != NIL && self.cols.expiry.is_expired(t, now) {
             t = self.slots[t as usize].link.prev();
         }
         (t != NIL).then(|| {
@@ -299,7 +291,7 @@ impl<K, V, S> Engine<K, V, S> {
 
     /// See [`BoundedMap::iter`](super::BoundedMap::iter).
     pub(crate) fn iter(&self) -> Iter<'_, K, V> {
-        Iter::new(&self.slots, &self.order, &self.expiry)
+        Iter::new(&self.slots, &self.order, &self.cols.expiry)
     }
 
     /// See [`BoundedMap::keys`](super::BoundedMap::keys).
@@ -348,28 +340,7 @@ impl<K, V, S> Engine<K, V, S> {
         else {
             return;
         };
-        if self.weighted {
-            let mut f = fate.iter();
-            let mut removed_weight = 0;
-            self.weights.retain(|w| {
-                let keep = f.next().is_some_and(Option::is_none);
-                removed_weight += if keep { 0 } else { *w };
-                keep
-            });
-            self.total_weight -= removed_weight;
-        }
-        self.expiry.retain(&new_index);
-        if let Some(lfu) = &mut self.lfu {
-            let weights = &self.weights;
-            let weighted = self.weighted;
-            lfu.retain(fate.iter().map(Option::is_none), |i| {
-                if weighted {
-                    weights[i]
-                } else {
-                    1
-                }
-            });
-        }
+        self.cols.retain(&new_index);
         let mut f = fate.iter();
         let removed: Vec<Slot<K, V>> = self
             .slots
@@ -387,19 +358,22 @@ impl<K, V, S> Engine<K, V, S> {
     /// Removes every expired entry (cause `Expired`) without hashing, for
     /// the calls that are *O*(`len`) anyway. Returns how many.
     fn drop_expired(&mut self) -> usize {
-        if !self.expiry.active() {
+        if !self.cols.expiry.active() {
             return 0;
         }
-        let now = self.expiry.now();
+        let now = self.cols.expiry.now();
         let len = self.slots.len() as u32;
-        let expired = (0..len).filter(|&i| self.expiry.is_expired(i, now)).count();
+        let expired = (0..len)
+            .filter(|&i| self.cols.expiry.is_expired(i, now))
+            .count();
         if expired == 0 {
             return 0;
         }
         self.lay_out_in_order();
         let fate: Vec<Option<EvictionCause>> = (0..len)
             .map(|i| {
-                self.expiry
+                self.cols
+                    .expiry
                     .is_expired(i, now)
                     .then_some(EvictionCause::Expired)
             })
@@ -417,13 +391,12 @@ impl<K, V, S> Engine<K, V, S> {
         self.lay_out_in_order();
         let slots = mem::take(&mut self.slots);
         self.table = HashTable::new();
-        self.weights = Vec::new();
-        self.total_weight = 0;
+        self.cols.weights.clear();
         self.order.clear();
-        if let Some(lfu) = &mut self.lfu {
+        if let Some(lfu) = &mut self.cols.lfu {
             lfu.clear();
         }
-        self.expiry.reset();
+        self.cols.expiry.reset();
         self.registration.publish(|| self.stats());
         IntoIter {
             inner: slots.into_iter(),
@@ -439,10 +412,7 @@ impl<K, V, S> Engine<K, V, S> {
         if in_order {
             return;
         }
-        self.expiry.permute(&rank);
-        if let Some(lfu) = &mut self.lfu {
-            lfu.permute(&rank);
-        }
+        self.cols.permute(&rank);
         for i in self.table.iter_mut() {
             *i = rank[*i as usize];
         }
@@ -451,9 +421,6 @@ impl<K, V, S> Engine<K, V, S> {
             while rank[i] as usize != i {
                 let j = rank[i] as usize;
                 self.slots.swap(i, j);
-                if self.weighted {
-                    self.weights.swap(i, j);
-                }
                 rank.swap(i, j);
             }
         }
@@ -534,17 +501,10 @@ impl<K, V, S> Engine<K, V, S> {
     /// Checks the policy's queues (debug builds, maps of up to 64 entries).
     #[cfg(debug_assertions)]
     fn check_policy(&self) {
-        if let Some(lfu) = &self.lfu {
+        if let Some(lfu) = &self.cols.lfu {
             if self.slots.len() <= 64 {
                 assert_eq!(self.slots.len(), lfu.len(), "policy bytes per slot");
-                let weighted = self.weighted;
-                lfu.check(&self.order, &self.slots[..], |i| {
-                    if weighted {
-                        self.weights[i as usize]
-                    } else {
-                        1
-                    }
-                });
+                lfu.check(&self.order, &self.slots[..], |i| self.cols.weights.get(i));
             }
         }
     }
@@ -570,13 +530,7 @@ impl<K, V, S> Engine<K, V, S> {
         let len = self.slots.len();
         if let Some(room) = shrink::shrunk(len, self.slots.capacity()) {
             self.slots.shrink_to(room);
-            self.expiry.shrink_to(room);
-            if let Some(lfu) = &mut self.lfu {
-                lfu.shrink_to(room);
-            }
-            if self.weighted {
-                self.weights.shrink_to(room);
-            }
+            self.cols.shrink_to(room);
         }
         if let Some(room) = shrink::shrunk(len, self.table.capacity()) {
             // Rehashing runs user `Hash`; hashbrown leaves the old table
@@ -615,7 +569,7 @@ where
     /// becomes the most recent; under TinyLFU its counters go up.
     #[inline]
     fn touch(&self, i: u32, hash: u64) {
-        match &self.lfu {
+        match &self.cols.lfu {
             None => self.order.move_to_front(&self.slots[..], i),
             Some(lfu) => lfu.hit(i, hash),
         }
@@ -638,7 +592,7 @@ where
         let found = self.find_now(hash, q);
         match found {
             Some(i) => {
-                if let Some(lfu) = &self.lfu {
+                if let Some(lfu) = &self.cols.lfu {
                     // A TinyLFU use moves nothing: record it here, under
                     // the read lock (relaxed cells), not in the read log.
                     self.hits.bump_shared();
@@ -659,7 +613,7 @@ where
     /// write (the sync map's `refresh_after`): still live, due a reload.
     #[inline]
     pub(crate) fn is_stale(&self, i: u32) -> bool {
-        self.expiry.refreshes() && self.expiry.is_stale(i, self.expiry.now())
+        self.cols.expiry.refreshes() && self.cols.expiry.is_stale(i, self.cols.expiry.now())
     }
 
     /// `get`, with whether the entry is stale (see `is_stale`).
@@ -712,7 +666,7 @@ where
     /// rather than being recorded at once by `find_shared` (TinyLFU).
     #[inline]
     pub(crate) fn uses_move_entries(&self) -> bool {
-        self.lfu.is_none()
+        self.cols.lfu.is_none()
     }
 
     /// `find`, but an expired entry is not there.
@@ -723,12 +677,12 @@ where
         Q: Eq + ?Sized,
     {
         let found = self.find(hash, q);
-        if !self.expiry.active() {
+        if !self.cols.expiry.active() {
             return found;
         }
         found.filter(|&i| {
-            !(self.expiry.may_have_expired(now, self.order.tail())
-                && self.expiry.is_expired(i, now))
+            !(self.cols.expiry.may_have_expired(now, self.order.tail())
+                && self.cols.expiry.is_expired(i, now))
         })
     }
 
@@ -740,8 +694,8 @@ where
         K: Borrow<Q>,
         Q: Eq + ?Sized,
     {
-        if self.expiry.active() {
-            self.find_live(hash, q, self.expiry.now())
+        if self.cols.expiry.active() {
+            self.find_live(hash, q, self.cols.expiry.now())
         } else {
             self.find(hash, q)
         }
@@ -757,8 +711,8 @@ where
         let hash = self.hash(q);
         // Without a time bound there is no clock to read and nothing can
         // have expired: maps without one pay a branch for expiry, no more.
-        if self.expiry.active() {
-            return self.lookup_hashed(hash, q, self.expiry.now());
+        if self.cols.expiry.active() {
+            return self.lookup_hashed(hash, q, self.cols.expiry.now());
         }
         let found = self.find(hash, q);
         self.count_use(found, hash);
@@ -781,8 +735,8 @@ where
     #[inline]
     fn record_use(&self, found: Option<u32>, hash: u64, now: u64) {
         self.count_use(found, hash);
-        if let (Some(i), true) = (found, self.expiry.active()) {
-            self.expiry.on_read(i, now);
+        if let (Some(i), true) = (found, self.cols.expiry.active()) {
+            self.cols.expiry.on_read(i, now);
         }
     }
 
@@ -805,11 +759,11 @@ where
     #[inline]
     fn begin(&mut self) -> u64 {
         self.unpark();
-        if !self.expiry.active() {
+        if !self.cols.expiry.active() {
             return 0;
         }
-        let now = self.expiry.now();
-        if self.expiry.may_have_expired(now, self.order.tail()) {
+        let now = self.cols.expiry.now();
+        if self.cols.expiry.may_have_expired(now, self.order.tail()) {
             self.purge_due(now, PURGE_PER_CALL);
         }
         now
@@ -820,7 +774,7 @@ where
     fn purge_due(&mut self, now: u64, budget: usize) -> usize {
         let mut purged = 0;
         while purged < budget {
-            let Some(i) = self.expiry.next_due(now, self.order.tail()) else {
+            let Some(i) = self.cols.expiry.next_due(now, self.order.tail()) else {
                 break;
             };
             let hash = self.hash(&self.slots[i as usize].key);
@@ -838,11 +792,11 @@ where
     pub(crate) fn purge_expired(&mut self) -> usize {
         self.unpark();
         let mut purged = 0;
-        if self.expiry.active() {
-            let now = self.expiry.now();
-            self.expiry.sweep(now);
+        if self.cols.expiry.active() {
+            let now = self.cols.expiry.now();
+            self.cols.expiry.sweep(now);
             purged = self.purge_due(now, usize::MAX);
-            if self.expiry.disordered() {
+            if self.cols.expiry.disordered() {
                 purged += self.drop_expired();
             }
         }
@@ -854,7 +808,7 @@ where
     /// `Expired` if it has, `Size` otherwise.
     #[inline]
     fn eviction_cause(&self, i: u32, now: u64) -> EvictionCause {
-        if self.expiry.is_expired(i, now) {
+        if self.cols.expiry.is_expired(i, now) {
             EvictionCause::Expired
         } else {
             EvictionCause::Size
@@ -883,34 +837,19 @@ where
             }
             Err(_) => unreachable!("slot {i} is missing from the table"),
         }
-        if let Some(lfu) = &mut self.lfu {
-            let weight = if self.weighted {
-                self.weights[i as usize]
-            } else {
-                1
-            };
-            lfu.detach(&self.slots[..], i, weight);
+        if let Some(lfu) = &mut self.cols.lfu {
+            lfu.detach(&self.slots[..], i, self.cols.weights.get(i));
         }
         self.order.unlink(&self.slots[..], i);
-        self.expiry.swap_remove(i);
+        self.cols.swap_remove(i);
         if let Some(h) = moved_hash {
             if let Some(bucket) = self.table.find_mut(h, |&j| j == last) {
                 *bucket = i;
             }
         }
         let slot = self.slots.swap_remove(i as usize);
-        if self.weighted {
-            self.total_weight -= self.weights.swap_remove(i as usize);
-        }
         if i != last {
             self.order.relocate(&self.slots[..], last, i);
-        }
-        if let Some(lfu) = &mut self.lfu {
-            if i == last {
-                lfu.popped(i);
-            } else {
-                lfu.relocate(last, i);
-            }
         }
         (slot.key, slot.value)
     }
@@ -924,22 +863,22 @@ where
         let bounds = Bounds {
             slots: self.share().0.min(self.slot_bound()),
             len: self.slots.len(),
-            weighted: self.weighted,
+            weighted: self.cols.weights.is_on(),
             max_weight: self.share().1.min(self.max_weight),
-            total_weight: self.total_weight,
+            total_weight: self.cols.weights.total(),
         };
-        let Some(lfu) = &mut self.lfu else {
+        let Columns { weights, lfu, .. } = &mut self.cols;
+        let Some(lfu) = lfu else {
             let t = self.order.tail();
             return (t != NIL && t != keep).then_some((t, None));
         };
-        let (slots, weights, hasher) = (&self.slots, &self.weights, &self.hasher);
-        let weighted = self.weighted;
+        let (slots, hasher) = (&self.slots, &self.hasher);
         lfu.victim(
             &self.order,
             &slots[..],
             &bounds,
             keep,
-            |i| if weighted { weights[i as usize] } else { 1 },
+            |i| weights.get(i),
             |i| hasher.hash_one(&slots[i as usize].key),
         )
         .map(|v| (v.slot, v.hash))
@@ -962,7 +901,7 @@ where
     /// Evicts until `weight` more fits under `max_weight`, never slot
     /// `keep` (`NIL` for none); returns where `keep` is afterwards.
     fn make_room_for(&mut self, weight: u64, now: u64, mut keep: u32) -> u32 {
-        while self.weighted && self.max_weight - self.total_weight < weight {
+        while self.cols.weights.is_on() && self.max_weight - self.cols.weights.total() < weight {
             match self.evict_one(now, keep) {
                 Some(moved) => keep = moved,
                 None => break,
@@ -979,7 +918,7 @@ where
         // while nothing has changed yet; so does growing TinyLFU's sketch.
         self.table.reserve(1, rehasher(&self.hasher, &self.slots));
         let len = (self.slots.len() + 1).min(self.slot_bound());
-        if let Some(lfu) = &mut self.lfu {
+        if let Some(lfu) = &mut self.cols.lfu {
             if lfu.sketch_too_small(len) {
                 let (slots, hasher) = (&self.slots, &self.hasher);
                 lfu.regrow(len, |i| hasher.hash_one(&slots[i as usize].key));
@@ -1004,23 +943,15 @@ where
             if let Ok(bucket) = self.table.find_entry(old_hash, |&j| j == t) {
                 bucket.remove();
             }
-            if let Some(lfu) = &mut self.lfu {
-                let old_weight = if self.weighted {
-                    self.weights[t as usize]
-                } else {
-                    1
-                };
-                lfu.detach(&self.slots[..], t, old_weight);
+            if let Some(lfu) = &mut self.cols.lfu {
+                lfu.detach(&self.slots[..], t, self.cols.weights.get(t));
             }
             let slot = &mut self.slots[t as usize];
             let old_key = mem::replace(&mut slot.key, key);
             let old_value = mem::replace(&mut slot.value, value);
-            if self.weighted {
-                let w = mem::replace(&mut self.weights[t as usize], weight);
-                self.total_weight = self.total_weight - w + weight;
-            }
+            self.cols.weights.replace(t, weight);
             self.order.move_to_front(&self.slots[..], t);
-            if let Some(lfu) = &mut self.lfu {
+            if let Some(lfu) = &mut self.cols.lfu {
                 lfu.reused(t, hash, weight);
             }
             self.table
@@ -1032,27 +963,18 @@ where
             if len == self.slots.capacity() {
                 let room = shrink::grown(len, bound, self.share().0.min(bound));
                 self.slots.reserve_exact(room - len);
-                self.expiry.reserve_exact(room - len);
-                if self.weighted {
-                    self.weights.reserve_exact(room - len);
-                }
-                if let Some(lfu) = &mut self.lfu {
-                    lfu.reserve_exact(room - len);
-                }
+                self.cols.reserve_exact(room - len);
             }
             self.slots.push(Slot {
                 key,
                 value,
                 link: Link::detached(),
             });
-            self.expiry.push(time.now);
-            if self.weighted {
-                self.weights.push(weight);
-                self.total_weight += weight;
-            }
+            self.cols.expiry.push(time.now);
+            self.cols.weights.push(weight);
             let i = len as u32;
             self.order.push_front(&self.slots[..], i);
-            if let Some(lfu) = &mut self.lfu {
+            if let Some(lfu) = &mut self.cols.lfu {
                 lfu.pushed(i, hash, weight);
             }
             self.table
@@ -1070,7 +992,8 @@ where
             }
             i
         };
-        self.expiry
+        self.cols
+            .expiry
             .on_write(i, time.now, time.deadline, time.per_entry);
         self.inserts += 1;
         i
@@ -1089,26 +1012,25 @@ where
         self.touch(i, hash);
         let old = mem::replace(&mut self.slots[i as usize].value, value);
         self.updates += 1;
-        let i = if self.weighted {
+        let i = if self.cols.weights.is_on() {
             // Take the entry's old weight out, make room for the new one
             // without evicting the entry itself (following it if a removal
             // moves it), then put the new weight in.
-            let old_weight = mem::replace(&mut self.weights[i as usize], 0);
-            self.total_weight -= old_weight;
-            if let Some(lfu) = &mut self.lfu {
+            let old_weight = self.cols.weights.replace(i, 0);
+            if let Some(lfu) = &mut self.cols.lfu {
                 lfu.reweigh(i, old_weight, 0);
             }
             let i = self.make_room_for(weight, time.now, i);
-            self.weights[i as usize] = weight;
-            self.total_weight += weight;
-            if let Some(lfu) = &mut self.lfu {
+            self.cols.weights.replace(i, weight);
+            if let Some(lfu) = &mut self.cols.lfu {
                 lfu.reweigh(i, 0, weight);
             }
             i
         } else {
             i
         };
-        self.expiry
+        self.cols
+            .expiry
             .on_write(i, time.now, time.deadline, time.per_entry);
         (old, i)
     }
@@ -1119,7 +1041,7 @@ where
     fn write_time(&self, now: u64, ttl: Option<Duration>) -> WriteTime {
         WriteTime {
             now,
-            deadline: self.expiry.write_deadline(now, ttl),
+            deadline: self.cols.expiry.write_deadline(now, ttl),
             per_entry: ttl.is_some(),
         }
     }
@@ -1130,7 +1052,7 @@ where
     fn refusal(&self, weight: u64, time: &WriteTime) -> Option<EvictionCause> {
         if !self.admits(weight) {
             Some(EvictionCause::Size)
-        } else if self.expiry.born_expired(time.now, time.deadline) {
+        } else if self.cols.expiry.born_expired(time.now, time.deadline) {
             Some(EvictionCause::Expired)
         } else {
             None
@@ -1139,7 +1061,7 @@ where
 
     /// Removes slot `i` if it has expired (cause `Expired`); true if it did.
     fn remove_if_expired(&mut self, i: u32, hash: u64, now: u64) -> bool {
-        if !self.expiry.is_expired(i, now) {
+        if !self.cols.expiry.is_expired(i, now) {
             return false;
         }
         let (k, v) = self.remove_at(i, hash);
@@ -1197,7 +1119,7 @@ where
 
     /// See [`BoundedMap::insert_with_ttl`](super::BoundedMap::insert_with_ttl).
     pub(crate) fn insert_with_ttl(&mut self, key: K, value: V, ttl: Duration) -> Option<V> {
-        self.expiry.activate(self.slots.len());
+        self.cols.expiry.activate(self.slots.len());
         self.insert_inner(key, value, Some(ttl)).map(|(_, v)| v)
     }
 
@@ -1321,13 +1243,9 @@ where
     /// See [`BoundedMap::set_max_weight`](super::BoundedMap::set_max_weight).
     pub(crate) fn set_max_weight(&mut self, max_weight: u64) {
         let now = self.begin();
-        if !self.weighted {
-            // Without a weigher every entry weighs 1.
-            self.weights = vec![1; self.slots.len()];
-            self.total_weight = self.slots.len() as u64;
-            self.weighted = true;
-        }
-        while self.total_weight > max_weight {
+        // Without a weigher every entry weighs 1.
+        self.cols.weights.switch_on(self.slots.len());
+        while self.cols.weights.total() > max_weight {
             if self.evict_one(now, NIL).is_none() {
                 break;
             }
@@ -1494,17 +1412,13 @@ where
         let clone = Engine {
             table: self.table.clone(),
             slots: self.slots.clone(),
-            weights: self.weights.clone(),
+            cols: self.cols.clone(),
             order: self.order.clone(),
-            lfu: self.lfu.clone(),
             hasher: self.hasher.clone(),
             capacity: self.capacity,
             max_weight: self.max_weight,
             share: self.share,
-            weighted: self.weighted,
-            total_weight: self.total_weight,
             weigher: self.weigher.clone(),
-            expiry: self.expiry.clone(),
             outbox: self.outbox.for_clone(),
             registration: self.registration.clone(),
             hits: self.hits.clone(),

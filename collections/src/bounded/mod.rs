@@ -5,6 +5,7 @@
 //! the Entry API `entry`, the iterators `iter`.
 
 mod builder;
+mod columns;
 mod engine;
 mod entry;
 mod iter;
