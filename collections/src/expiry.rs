@@ -4,16 +4,18 @@
 //!
 //! The uniform TTL's queue is a log rather than a linked list: a write
 //! appends `(slot, deadline)` and never unlinks the slot's older record,
-//! which goes stale (its deadline no longer matches the slot's) and is
-//! skipped when met, or dropped when the log is compacted: on a write once
-//! it holds more than four times the map's slots plus 64 records, and when
-//! the map shrinks to less than half the log's length. An intrusive list
-//! would cost every write two cache misses in the neighbours of its old
-//! place; the log costs one sequential append. A record is
-//! honoured only if its deadline is the slot's current one and has passed,
-//! so a stale record can never expire anything early. Each slot keeps the
-//! sequence number of its current record, so a swap-remove that moves a slot
-//! rewrites its record in place and the log stays in deadline order.
+//! which goes stale and is skipped when met, or dropped when the log is
+//! compacted: on a write once it holds more than four times the map's slots
+//! plus 64 records, and when the map shrinks to less than half the log's
+//! length. An intrusive list would cost every write two cache misses in the
+//! neighbours of its old place; the log costs one sequential append. Each
+//! slot keeps only the sequence number of its current record (4 bytes, in
+//! a column small enough to stay in cache): the record holds the deadline,
+//! so a write stores no deadline per slot, and the column is read only once
+//! the expiry horizon has passed. A record is honoured only if it is the
+//! slot's current one and its deadline has passed, so a stale record can
+//! never expire anything early; a swap-remove that moves a slot rewrites its
+//! record in place and the log stays in deadline order.
 //!
 //! A uniform TTI needs no structure of its own: its order is the recency
 //! list's, so its next victim is that list's tail (the map passes it in).
@@ -64,15 +66,18 @@ const DETACHED: Ring = Ring {
     next: NIL,
 };
 
-/// One slot's expiry: when its last write expires (`NEVER` for no
-/// deadline) and, with a per-entry TTL, its place in `DUE` or a wheel
-/// bucket. A uniform-TTL slot is in no ring (`prev == NIL`); its `next`
-/// then holds the sequence number of its current log record.
+/// One slot's per-entry expiry: its deadline and its place in `DUE` or a
+/// wheel bucket (`prev == NIL`: in no ring, and then `deadline` means
+/// nothing: the slot's deadline is its log record's, if any).
 #[derive(Clone, Copy, Debug)]
 struct Timer {
     deadline: u64,
     ring: Ring,
 }
+
+/// A slot without a uniform-TTL record. The log never numbers a record so
+/// (see `file_write`).
+const NO_RECORD: u32 = u32::MAX;
 
 const NO_TIMER: Timer = Timer {
     deadline: NEVER,
@@ -92,9 +97,13 @@ pub(crate) struct Expiry {
     ttl: u64,
     tti: u64,
     active: bool,
-    /// Per slot: its write deadline and its place in a ring, together so
-    /// that filing a write touches one cache line of the slot's, not two.
+    /// Per slot, once a per-entry TTL was used (empty before): its
+    /// deadline and its place in a ring, together so that filing a write
+    /// touches one cache line of the slot's, not two.
     timers: Vec<Timer>,
+    /// Per slot: the sequence number of its current uniform-TTL record in
+    /// `log`, or `NO_RECORD`.
+    seqs: Vec<u32>,
     /// Per slot, with a TTI: the last use.
     accessed: TimeColumn,
     /// Per slot, with a refresh period: the last write.
@@ -142,6 +151,7 @@ impl Expiry {
             tti: tti.map_or(NEVER, nanos),
             active: false,
             timers: Vec::new(),
+            seqs: Vec::new(),
             accessed: TimeColumn::default(),
             written: TimeColumn::default(),
             refresh: refresh.map_or(NEVER, nanos),
@@ -190,7 +200,7 @@ impl Expiry {
         self.rewindable = self.reader.can_go_back();
         let now = self.reader.now();
         self.wheel_now = now;
-        self.timers = vec![NO_TIMER; slots];
+        self.seqs = vec![NO_RECORD; slots];
         self.accessed.fill(self.tti != NEVER, slots, now);
         self.written.fill(self.refresh != NEVER, slots, now);
         self.sentinels = (0..RINGS as u32)
@@ -240,9 +250,34 @@ impl Expiry {
         if now < self.horizon.get() {
             return false;
         }
-        let i = i as usize;
-        expired(self.timers[i].deadline, now)
-            || (self.has_tti() && expired(self.accessed.get(i).saturating_add(self.tti), now))
+        expired(self.deadline(i), now)
+            || (self.has_tti()
+                && expired(self.accessed.get(i as usize).saturating_add(self.tti), now))
+    }
+
+    /// Slot `i`'s write deadline: its wheel timer's with a per-entry TTL,
+    /// else its log record's, else `NEVER`.
+    fn deadline(&self, i: u32) -> u64 {
+        if let Some(t) = self.timers.get(i as usize) {
+            if t.ring.prev != NIL {
+                return t.deadline;
+            }
+        }
+        match self.record(i) {
+            Some(pos) => self.log[pos].1,
+            None => NEVER,
+        }
+    }
+
+    /// Where slot `i`'s current log record is, if it has one.
+    #[inline]
+    fn record(&self, i: u32) -> Option<usize> {
+        let seq = *self.seqs.get(i as usize)?;
+        if seq == NO_RECORD {
+            return None;
+        }
+        let pos = seq.wrapping_sub(self.log_head) as usize;
+        self.log.get(pos).is_some_and(|r| r.0 == i).then_some(pos)
     }
 
     /// Whether slot `i` was last written at least the refresh period before
@@ -289,7 +324,9 @@ impl Expiry {
 
     /// The earliest expiry of each order's first entry: write log, TTI
     /// order, wheel. Valid while the clock has never gone back (else the
-    /// orders are not sorted and every slot must be checked).
+    /// orders are not sorted and every slot must be checked). Out of line:
+    /// it runs once per horizon passed, not per lookup.
+    #[inline(never)]
     fn recompute_horizon(&self, now: u64, lru_tail: u32) -> bool {
         if !self.active || self.disordered.get() {
             return self.active;
@@ -324,29 +361,39 @@ impl Expiry {
         if self.refresh != NEVER {
             self.written.set(i as usize, now);
         }
-        self.timers[i as usize].deadline = deadline;
         self.lower_horizon(deadline);
-        if self.wheel_min != NEVER {
+        if !self.timers.is_empty() {
             // Only a map that has used per-entry TTLs has slots in rings;
             // the others skip reading the slot's ring (a cache miss).
             self.unlink(i);
         }
         if deadline == NEVER {
+            self.seqs[i as usize] = NO_RECORD;
         } else if per_entry {
+            if self.timers.is_empty() {
+                self.timers = vec![NO_TIMER; self.seqs.len()];
+            }
+            self.seqs[i as usize] = NO_RECORD;
+            self.timers[i as usize].deadline = deadline;
             self.wheel_min = self.wheel_min.min(deadline);
             self.schedule(i);
         } else {
-            if self.log.front().is_some_and(|&(f, _)| f == i) {
+            if self.seqs[i as usize] == self.log_head && self.record(i) == Some(0) {
                 // The log's oldest record is this slot's, and stale from
                 // this write on: drop it. Under LRU churn the slot rewritten
                 // is usually the oldest written, so the log does not grow.
                 self.log.pop_front();
                 self.log_head = self.log_head.wrapping_add(1);
             }
-            let seq = self.log_head.wrapping_add(self.log.len() as u32);
+            let mut seq = self.log_head.wrapping_add(self.log.len() as u32);
+            if seq == NO_RECORD {
+                // Renumbering from 0 keeps the marker out of the log.
+                self.compact_log();
+                seq = self.log.len() as u32;
+            }
             self.log.push_back((i, deadline));
-            self.timers[i as usize].ring.next = seq;
-            if self.log.len() > 4 * self.timers.len() + 64 {
+            self.seqs[i as usize] = seq;
+            if self.log.len() > 4 * self.seqs.len() + 64 {
                 self.compact_log();
             }
         }
@@ -359,17 +406,12 @@ impl Expiry {
     /// `len` writes or more.
     fn compact_log(&mut self) {
         let len = self.log.len();
-        let head = self.log_head;
-        let position = |t: &Timer| -> Option<usize> {
-            let uniform = t.deadline != NEVER && t.ring.prev == NIL;
-            let pos = t.ring.next.wrapping_sub(head) as usize;
-            (uniform && pos < len).then_some(pos)
-        };
+        let positions: Vec<Option<usize>> = (0..self.seqs.len() as u32)
+            .map(|i| self.record(i))
+            .collect();
         let mut keep = vec![0u64; len.div_ceil(64)];
-        for t in &self.timers {
-            if let Some(pos) = position(t) {
-                keep[pos / 64] |= 1 << (pos % 64);
-            }
+        for pos in positions.iter().flatten() {
+            keep[pos / 64] |= 1 << (pos % 64);
         }
         let mut kept_before = Vec::with_capacity(keep.len());
         let mut count = 0u32;
@@ -383,19 +425,23 @@ impl Expiry {
             pos += 1;
             kept
         });
-        for t in &mut self.timers {
-            if let Some(pos) = position(t) {
-                let below = keep[pos / 64] & ((1u64 << (pos % 64)) - 1);
-                t.ring.next = kept_before[pos / 64] + below.count_ones();
-            }
+        for (seq, pos) in self.seqs.iter_mut().zip(positions) {
+            *seq = match pos {
+                Some(pos) => {
+                    let below = keep[pos / 64] & ((1u64 << (pos % 64)) - 1);
+                    kept_before[pos / 64] + below.count_ones()
+                }
+                None => NO_RECORD,
+            };
         }
         self.log_head = 0;
     }
 
-    /// Whether log record `(i, d)` is slot `i`'s current deadline.
+    /// Whether the log's front record, naming slot `i`, is that slot's
+    /// current one.
     #[inline]
-    fn current(&self, i: u32, d: u64) -> bool {
-        self.timers.get(i as usize).is_some_and(|t| t.deadline == d)
+    fn front_is_current(&self, i: u32) -> bool {
+        self.seqs.get(i as usize) == Some(&self.log_head)
     }
 
     // --- columns kept parallel to the slab ---------------------------------
@@ -404,7 +450,10 @@ impl Expiry {
     #[inline]
     pub(crate) fn push(&mut self, now: u64) {
         if self.active {
-            self.timers.push(NO_TIMER);
+            if !self.timers.is_empty() {
+                self.timers.push(NO_TIMER);
+            }
+            self.seqs.push(NO_RECORD);
             self.accessed.push(now);
             self.written.push(now);
         }
@@ -413,7 +462,10 @@ impl Expiry {
     #[inline]
     pub(crate) fn reserve_exact(&mut self, additional: usize) {
         if self.active {
-            self.timers.reserve_exact(additional);
+            if !self.timers.is_empty() {
+                self.timers.reserve_exact(additional);
+            }
+            self.seqs.reserve_exact(additional);
             self.accessed.reserve_exact(additional);
             self.written.reserve_exact(additional);
         }
@@ -421,6 +473,7 @@ impl Expiry {
 
     pub(crate) fn shrink_to(&mut self, room: usize) {
         self.timers.shrink_to(room);
+        self.seqs.shrink_to(room);
         self.accessed.shrink_to(room);
         self.written.shrink_to(room);
         if self.log.len() > 2 * room {
@@ -436,6 +489,7 @@ impl Expiry {
         self.horizon.set(NEVER);
         self.wheel_min = NEVER;
         self.timers = Vec::new();
+        self.seqs = Vec::new();
         self.accessed.clear();
         self.written.clear();
         self.log = VecDeque::new();
@@ -450,6 +504,7 @@ impl Expiry {
 
     pub(crate) fn heap_bytes(&self) -> usize {
         self.timers.capacity() * core::mem::size_of::<Timer>()
+            + self.seqs.capacity() * core::mem::size_of::<u32>()
             + self.accessed.heap_bytes()
             + self.written.heap_bytes()
             + self.log.capacity() * core::mem::size_of::<(u32, u64)>()
@@ -465,29 +520,30 @@ impl Expiry {
     }
 
     fn swap_remove_active(&mut self, i: u32) {
-        self.unlink(i);
         let i_us = i as usize;
-        self.timers.swap_remove(i_us);
-        self.accessed.swap_remove(i_us);
-        self.written.swap_remove(i_us);
-        if let Some(&Timer {
-            deadline,
-            ring: Ring { prev, next },
-        }) = self.timers.get(i_us)
-        {
-            if prev != NIL {
-                self.ring(prev).next = i;
-                self.ring(next).prev = i;
-            } else if deadline != NEVER {
-                // A uniform-TTL slot moved from the end to `i`: point its
-                // record at the new index.
-                let pos = next.wrapping_sub(self.log_head) as usize;
-                if let Some(record) = self.log.get_mut(pos) {
-                    if record.1 == deadline {
-                        record.0 = i;
-                    }
+        let last = (self.seqs.len() - 1) as u32;
+        // The record of the slot that moves from the end to `i`, if any,
+        // found before the move (it names `last`).
+        let moved_record = if i == last { None } else { self.record(last) };
+        if !self.timers.is_empty() {
+            self.unlink(i);
+            self.timers.swap_remove(i_us);
+            if let Some(&Timer {
+                ring: Ring { prev, next },
+                ..
+            }) = self.timers.get(i_us)
+            {
+                if prev != NIL {
+                    self.ring(prev).next = i;
+                    self.ring(next).prev = i;
                 }
             }
+        }
+        self.seqs.swap_remove(i_us);
+        self.accessed.swap_remove(i_us);
+        self.written.swap_remove(i_us);
+        if let Some(pos) = moved_record {
+            self.log[pos].0 = i;
         }
     }
 
@@ -497,17 +553,25 @@ impl Expiry {
             return;
         }
         let moved = |x: u32| if x < SENTINEL { rank[x as usize] } else { x };
-        let mut timers = vec![NO_TIMER; self.timers.len()];
-        for (i, &r) in rank.iter().enumerate() {
-            let mut timer = self.timers[i];
-            if timer.ring.prev != NIL {
-                timer.ring = Ring {
-                    prev: moved(timer.ring.prev),
-                    next: moved(timer.ring.next),
-                };
+        if !self.timers.is_empty() {
+            let mut timers = vec![NO_TIMER; self.timers.len()];
+            for (i, &r) in rank.iter().enumerate() {
+                let mut timer = self.timers[i];
+                if timer.ring.prev != NIL {
+                    timer.ring = Ring {
+                        prev: moved(timer.ring.prev),
+                        next: moved(timer.ring.next),
+                    };
+                }
+                timers[r as usize] = timer;
             }
-            timers[r as usize] = timer;
+            self.timers = timers;
         }
+        let mut seqs = vec![NO_RECORD; self.seqs.len()];
+        for (i, &r) in rank.iter().enumerate() {
+            seqs[r as usize] = self.seqs[i];
+        }
+        self.seqs = seqs;
         self.accessed.permute(rank);
         self.written.permute(rank);
         for ring in &mut self.sentinels {
@@ -521,7 +585,6 @@ impl Expiry {
                 *i = r;
             }
         }
-        self.timers = timers;
     }
 
     /// Mirrors a compaction of the slab: slot `i` moves to `new_index[i]`,
@@ -530,9 +593,11 @@ impl Expiry {
         if !self.active {
             return;
         }
-        for (i, &n) in (0..).zip(new_index) {
-            if n == NIL {
-                self.unlink(i);
+        if !self.timers.is_empty() {
+            for (i, &n) in (0..).zip(new_index) {
+                if n == NIL {
+                    self.unlink(i);
+                }
             }
         }
         let moved = |x: u32| {
@@ -556,8 +621,12 @@ impl Expiry {
         for (i, _) in &mut self.log {
             *i = new_index.get(*i as usize).copied().unwrap_or(NIL);
         }
+        if !self.timers.is_empty() {
+            let mut keep = new_index.iter().map(|&n| n != NIL);
+            self.timers.retain(|_| keep.next().unwrap_or(true));
+        }
         let mut keep = new_index.iter().map(|&n| n != NIL);
-        self.timers.retain(|_| keep.next().unwrap_or(true));
+        self.seqs.retain(|_| keep.next().unwrap_or(true));
         self.compact_log();
         self.accessed.retain(new_index);
         self.written.retain(new_index);
@@ -591,7 +660,7 @@ impl Expiry {
             if !expired(d, now) {
                 break;
             }
-            if self.current(i, d) {
+            if self.front_is_current(i) {
                 return Some(i);
             }
             self.log.pop_front();
@@ -837,6 +906,43 @@ mod tests {
         let due = drain_due(&mut e, century);
         assert_eq!(due, (0..1000).collect::<Vec<_>>());
         e.check();
+    }
+
+    #[test]
+    fn a_record_numbered_at_the_wrap_still_expires() {
+        let clock = ManualClock::new();
+        let ttl = Some(Duration::from_secs(1));
+        let mut e = Expiry::new(ttl, None, Some(clock.clone().into()));
+        e.push(0);
+        e.push(0);
+        // The second write would be numbered `NO_RECORD`: the log is
+        // renumbered instead, and both slots keep their deadlines.
+        e.log_head = NO_RECORD - 1;
+        e.on_write(0, 0, 1_000, false);
+        e.on_write(1, 0, 2_000, false);
+        assert_eq!(e.seqs, [0, 1]);
+        assert!(!e.is_expired(0, 999));
+        assert!(e.is_expired(0, 1_000));
+        assert!(!e.is_expired(1, 1_999));
+        assert!(e.is_expired(1, 2_000));
+    }
+
+    #[test]
+    fn a_uniform_ttl_map_keeps_no_wheel_timers() {
+        let clock = ManualClock::new();
+        let ttl = Some(Duration::from_secs(1));
+        let mut e = Expiry::new(ttl, None, Some(clock.clone().into()));
+        for i in 0..4 {
+            e.push(0);
+            e.on_write(i, 0, 1_000, false);
+        }
+        assert!(e.timers.is_empty(), "4 bytes a slot, not a 16-byte timer");
+        e.on_write(2, 0, 500, true);
+        assert_eq!(e.timers.len(), 4);
+        assert!(e.is_expired(2, 500) && !e.is_expired(1, 999));
+        e.swap_remove(0);
+        assert!(e.is_expired(0, 1_000), "slot 3 moved to 0 keeps its record");
+        assert!(e.is_expired(2, 500));
     }
 
     #[test]

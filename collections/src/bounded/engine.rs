@@ -669,21 +669,23 @@ where
         self.cols.lfu.is_none()
     }
 
-    /// `find`, but an expired entry is not there.
-    #[inline]
+    /// `find`, but an expired entry is not there. Before the expiry
+    /// horizon this is one comparison more than `find`, and the slot's
+    /// expiry columns are not read. Always inlined: as a call it cost a TTL
+    /// map's hit about 15 instructions (cachegrind).
+    #[inline(always)]
     fn find_live<Q>(&self, hash: u64, q: &Q, now: u64) -> Option<u32>
     where
         K: Borrow<Q>,
         Q: Eq + ?Sized,
     {
-        let found = self.find(hash, q);
-        if !self.cols.expiry.active() {
-            return found;
+        let found = self.find(hash, q)?;
+        let expiry = &self.cols.expiry;
+        if expiry.may_have_expired(now, self.order.tail()) && expiry.is_expired(found, now) {
+            None
+        } else {
+            Some(found)
         }
-        found.filter(|&i| {
-            !(self.cols.expiry.may_have_expired(now, self.order.tail())
-                && self.cols.expiry.is_expired(i, now))
-        })
     }
 
     /// `find_live` at the current time; without a time bound, no clock is
