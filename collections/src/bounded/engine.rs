@@ -511,7 +511,7 @@ impl<K, V, S> Engine<K, V, S> {
 
     /// Sends a value parked by the Entry API to the listener: it was lent out
     /// until the next `&mut self` call, which is now.
-    #[inline]
+    #[inline(always)]
     fn unpark(&mut self) {
         self.outbox.unpark();
     }
@@ -771,12 +771,19 @@ where
     /// eviction queue, read the clock, and purge a few expired entries, so
     /// expired entries cannot pile up however the map is used. Returns the
     /// time the call runs at.
-    #[inline]
+    #[inline(always)]
     fn begin(&mut self) -> u64 {
         self.unpark();
         if !self.cols.expiry.active() {
             return 0;
         }
+        self.begin_timed()
+    }
+
+    /// `begin` with a time bound: out of line, so that maps without one
+    /// inline a two-test `begin` into every write.
+    #[inline(never)]
+    fn begin_timed(&mut self) -> u64 {
         let now = self.cols.expiry.now();
         if self.cols.expiry.may_have_expired(now, self.order.tail()) {
             self.purge_due(now, PURGE_PER_CALL);
@@ -1074,26 +1081,29 @@ where
         }
     }
 
-    /// Removes slot `i` if it has expired (cause `Expired`); true if it did.
-    fn remove_if_expired(&mut self, i: u32, hash: u64, now: u64) -> bool {
-        if !self.cols.expiry.is_expired(i, now) {
-            return false;
-        }
+    /// Removes slot `i`, which has expired (cause `Expired`).
+    #[inline(never)]
+    fn remove_expired(&mut self, i: u32, hash: u64) {
         let (k, v) = self.remove_at(i, hash);
         self.evict(k, v, EvictionCause::Expired);
-        true
     }
 
     /// `find` for a call about to write: an expired entry found is purged
     /// there and then (cause `Expired`), so the caller sees it absent.
-    #[inline]
+    #[inline(always)]
     fn find_for_write<Q>(&mut self, hash: u64, q: &Q, now: u64) -> Option<u32>
     where
         K: Borrow<Q>,
         Q: Eq + ?Sized,
     {
-        self.find(hash, q)
-            .filter(|&i| !self.remove_if_expired(i, hash, now))
+        let i = self.find(hash, q)?;
+        // Without a time bound this is one comparison (nothing is past a
+        // horizon of never).
+        if self.cols.expiry.is_expired(i, now) {
+            self.remove_expired(i, hash);
+            return None;
+        }
+        Some(i)
     }
 
     /// `insert`, handing back the unused key with the old value.
@@ -1230,10 +1240,11 @@ where
                 break;
             }
             let hash = self.hash(&self.slots[t as usize].key);
-            if !self.remove_if_expired(t, hash, now) {
+            if !self.cols.expiry.is_expired(t, now) {
                 popped = Some(self.remove_at(t, hash));
                 break;
             }
+            self.remove_expired(t, hash);
         }
         self.maybe_shrink();
         self.deliver();
@@ -1366,14 +1377,40 @@ where
     }
 
     /// See [`BoundedMap::get_or_insert_with`](super::BoundedMap::get_or_insert_with).
+    #[inline]
     pub(crate) fn get_or_insert_with<F>(&mut self, key: K, make: F) -> &V
     where
         F: FnOnce() -> V,
     {
+        // The common case inline: no time bound (so `begin` has nothing to
+        // purge), nothing parked, and a hit. It does what `entry` would:
+        // count the use, then deliver.
+        if !self.cols.expiry.active() && !self.outbox.has_parked() {
+            let hash = self.hash(&key);
+            if let Some(i) = self.find(hash, &key) {
+                self.count_use(Some(i), hash);
+                self.deliver();
+                return &self.slots[i as usize].value;
+            }
+            return self.insert_missing(hash, key, make);
+        }
         match self.entry(key) {
             Entry::Occupied(o) => o.into_mut(),
             Entry::Vacant(v) => v.insert(make()),
         }
+    }
+
+    /// `get_or_insert_with`'s miss without a time bound: `entry`'s vacant
+    /// branch, out of line.
+    #[inline(never)]
+    fn insert_missing<F>(&mut self, hash: u64, key: K, make: F) -> &V
+    where
+        F: FnOnce() -> V,
+    {
+        self.count_use(None, hash);
+        self.deliver();
+        let value = make();
+        self.insert_vacant(hash, key, value, 0)
     }
 }
 

@@ -136,11 +136,26 @@ impl<K, V> Outbox<K, V> {
     }
 
     /// Queues the parked value, if any, as an eviction.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn unpark(&mut self) {
+        // Test before taking: `take` writes the whole `Option` back, on
+        // every `&mut` call of the map.
+        if self.has_parked() {
+            self.unpark_slow();
+        }
+    }
+
+    #[inline(never)]
+    fn unpark_slow(&mut self) {
         if let Some((k, v, cause)) = self.parked.take() {
             self.evict(k, v, cause);
         }
+    }
+
+    /// Whether a value is parked.
+    #[inline(always)]
+    pub(crate) fn has_parked(&self) -> bool {
+        self.parked.is_some()
     }
 
     /// The parked entry, if any.
