@@ -881,7 +881,12 @@ where
     /// `policy::TinyLfu::victim` (which may promote and rotate entries, and
     /// hash keys). Never slot `keep` (an entry being rewritten; `NIL` for
     /// none). `None` when there is nothing else to evict.
+    #[inline]
     fn victim(&mut self, keep: u32) -> Option<(u32, Option<u64>)> {
+        if self.cols.lfu.is_none() {
+            let t = self.order.tail();
+            return (t != NIL && t != keep).then_some((t, None));
+        }
         let bounds = Bounds {
             slots: self.share().0.min(self.slot_bound()),
             len: self.slots.len(),
@@ -891,8 +896,7 @@ where
         };
         let Columns { weights, lfu, .. } = &mut self.cols;
         let Some(lfu) = lfu else {
-            let t = self.order.tail();
-            return (t != NIL && t != keep).then_some((t, None));
+            return None;
         };
         let (slots, hasher) = (&self.slots, &self.hasher);
         lfu.victim(
@@ -922,6 +926,7 @@ where
 
     /// Evicts until `weight` more fits under `max_weight`, never slot
     /// `keep` (`NIL` for none); returns where `keep` is afterwards.
+    #[inline]
     fn make_room_for(&mut self, weight: u64, now: u64, mut keep: u32) -> u32 {
         while self.cols.weights.is_on() && self.max_weight - self.cols.weights.total() < weight {
             match self.evict_one(now, keep) {
@@ -1348,6 +1353,7 @@ where
     }
 
     /// Stores a vacant entry's value (see [`VacantEntry::insert`]).
+    #[inline]
     pub(super) fn insert_vacant(&mut self, hash: u64, key: K, value: V, now: u64) -> &mut V {
         let weight = self.weigh(&key, &value);
         let time = self.write_time(now, None);
