@@ -1463,9 +1463,7 @@ where
     V: Clone,
     S: Clone,
 {
-    /// A deep copy with the same bound, order and counters; the clone shares
-    /// the weigher and listener. A parked value is not cloned (it belongs to
-    /// the original's listener).
+    /// See `BoundedMap`'s `Clone`: the parked value and the queue stay.
     fn clone(&self) -> Self {
         let clone = Engine {
             table: self.table.clone(),
