@@ -3,6 +3,8 @@
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
+#[cfg(doc)]
+use super::BoundedMap;
 use super::Engine;
 
 /// A view into one key of a [`BoundedMap`], from [`BoundedMap::entry`].

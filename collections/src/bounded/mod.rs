@@ -27,6 +27,8 @@ use std::time::Duration;
 
 use hashbrown::DefaultHashBuilder;
 
+#[cfg(doc)]
+use crate::EvictionCause;
 use crate::{Footprint, Policy, Stats};
 
 /// A hash map with a bound on its entry count and/or total weight, evicting
@@ -990,7 +992,7 @@ where
 {
     /// Inserts every pair in order. A value overwritten here is not handed
     /// back, so it goes to the listener with cause
-    /// [`EvictionCause::Replaced`](crate::EvictionCause::Replaced).
+    /// [`EvictionCause::Replaced`].
     fn extend<T: IntoIterator<Item = (K, V)>>(&mut self, iter: T) {
         self.engine.extend(iter);
     }
