@@ -767,6 +767,23 @@ where
         found
     }
 
+    /// One `&mut` call of the map: `begin`, the call itself at the time
+    /// `begin` read, then `deliver` once the map is consistent again.
+    /// Every `&mut` entry point that looks keys up or evicts runs through
+    /// here, so none can skip a step; the *O*(`len`) calls (iteration,
+    /// `retain`, `clear`, `purge_expired`) hand a parked value over and
+    /// deliver around their own full pass instead, and the Entry API's
+    /// second half (`insert_vacant`, `replace_occupied`) delivers what it
+    /// adds. The inline hit path of `get_or_insert_with` is this protocol
+    /// with the steps that have nothing to do left out.
+    #[inline(always)]
+    fn call<R>(&mut self, f: impl FnOnce(&mut Self, u64) -> R) -> R {
+        let now = self.begin();
+        let result = f(self, now);
+        self.deliver();
+        result
+    }
+
     /// What every `&mut self` call does first: hand a parked value to the
     /// eviction queue, read the clock, and purge a few expired entries, so
     /// expired entries cannot pile up however the map is used. Returns the
@@ -1113,13 +1130,18 @@ where
 
     /// `insert`, handing back the unused key with the old value.
     fn insert_inner(&mut self, key: K, value: V, ttl: Option<Duration>) -> Option<(K, V)> {
-        let now = self.begin();
+        self.call(|map, now| map.insert_at(now, key, value, ttl))
+    }
+
+    /// `insert_inner`'s body, at `now`.
+    #[inline]
+    fn insert_at(&mut self, now: u64, key: K, value: V, ttl: Option<Duration>) -> Option<(K, V)> {
         let hash = self.hash(&key);
         let weight = self.weigh(&key, &value);
         let time = self.write_time(now, ttl);
         let refusal = self.refusal(weight, &time);
         let found = self.find_for_write(hash, &key, now);
-        let result = match (found, refusal) {
+        match (found, refusal) {
             (Some(i), None) => Some((key, self.replace_at(i, hash, value, weight, time).0)),
             (Some(i), Some(cause)) => {
                 // The new value cannot be kept: the key leaves the map rather
@@ -1137,9 +1159,7 @@ where
                 self.evict(key, value, cause);
                 None
             }
-        };
-        self.deliver();
-        result
+        }
     }
 
     /// See [`BoundedMap::insert`](super::BoundedMap::insert).
@@ -1181,10 +1201,8 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let now = self.begin();
-        self.deliver();
-        self.lookup_hashed(self.hash(key), key, now)
-            .map(|i| &mut self.slots[i as usize].value)
+        let i = self.call(|map, now| map.lookup_hashed(map.hash(key), key, now))?;
+        Some(&mut self.slots[i as usize].value)
     }
 
     /// See [`BoundedMap::peek`](super::BoundedMap::peek).
@@ -1223,78 +1241,78 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let now = self.begin();
-        let hash = self.hash(key);
-        let removed = self
-            .find_for_write(hash, key, now)
-            .map(|i| self.remove_at(i, hash));
-        if removed.is_some() {
-            self.maybe_shrink();
-        }
-        self.deliver();
-        removed
+        self.call(|map, now| {
+            let hash = map.hash(key);
+            let removed = map
+                .find_for_write(hash, key, now)
+                .map(|i| map.remove_at(i, hash));
+            if removed.is_some() {
+                map.maybe_shrink();
+            }
+            removed
+        })
     }
 
     /// See [`BoundedMap::pop_lru`](super::BoundedMap::pop_lru).
     pub(crate) fn pop_lru(&mut self) -> Option<(K, V)> {
-        let now = self.begin();
-        let mut popped = None;
-        loop {
-            let t = self.order.tail();
-            if t == NIL {
-                break;
+        self.call(|map, now| {
+            let mut popped = None;
+            loop {
+                let t = map.order.tail();
+                if t == NIL {
+                    break;
+                }
+                let hash = map.hash(&map.slots[t as usize].key);
+                if !map.cols.expiry.is_expired(t, now) {
+                    popped = Some(map.remove_at(t, hash));
+                    break;
+                }
+                map.remove_expired(t, hash);
             }
-            let hash = self.hash(&self.slots[t as usize].key);
-            if !self.cols.expiry.is_expired(t, now) {
-                popped = Some(self.remove_at(t, hash));
-                break;
-            }
-            self.remove_expired(t, hash);
-        }
-        self.maybe_shrink();
-        self.deliver();
-        popped
+            map.maybe_shrink();
+            popped
+        })
     }
 
     /// See [`BoundedMap::set_capacity`](super::BoundedMap::set_capacity).
     pub(crate) fn set_capacity(&mut self, capacity: usize) {
-        let now = self.begin();
-        // Evict first, then lower the bound: if hashing a victim panics, the
-        // old bound still describes the map.
-        while self.slots.len() > capacity.min(MAX_SLOTS) {
-            if self.evict_one(now, NIL).is_none() {
-                break;
+        self.call(|map, now| {
+            // Evict first, then lower the bound: if hashing a victim panics,
+            // the old bound still describes the map.
+            while map.slots.len() > capacity.min(MAX_SLOTS) {
+                if map.evict_one(now, NIL).is_none() {
+                    break;
+                }
             }
-        }
-        self.capacity = capacity;
-        self.maybe_shrink();
-        self.deliver();
+            map.capacity = capacity;
+            map.maybe_shrink();
+        });
     }
 
     /// See [`BoundedMap::set_max_weight`](super::BoundedMap::set_max_weight).
     pub(crate) fn set_max_weight(&mut self, max_weight: u64) {
-        let now = self.begin();
-        // Without a weigher every entry weighs 1.
-        self.cols.weights.switch_on(self.slots.len());
-        while self.cols.weights.total() > max_weight {
-            if self.evict_one(now, NIL).is_none() {
-                break;
+        self.call(|map, now| {
+            // Without a weigher every entry weighs 1.
+            map.cols.weights.switch_on(map.slots.len());
+            while map.cols.weights.total() > max_weight {
+                if map.evict_one(now, NIL).is_none() {
+                    break;
+                }
             }
-        }
-        self.max_weight = max_weight;
-        self.maybe_shrink();
-        self.deliver();
+            map.max_weight = max_weight;
+            map.maybe_shrink();
+        });
     }
 
     /// For a sync-map shard: evicts the policy's next victim (cause `Size`,
     /// or `Expired` if it has), to bring the whole map back under its
     /// bound. False when the shard has nothing to evict.
     pub(crate) fn shed_one(&mut self) -> bool {
-        let now = self.begin();
-        let shed = self.evict_one(now, NIL).is_some();
-        self.maybe_shrink();
-        self.deliver();
-        shed
+        self.call(|map, now| {
+            let shed = map.evict_one(now, NIL).is_some();
+            map.maybe_shrink();
+            shed
+        })
     }
 
     /// See [`BoundedMap::clear`](super::BoundedMap::clear).
@@ -1330,12 +1348,14 @@ where
 
     /// See [`BoundedMap::entry`](super::BoundedMap::entry).
     pub(crate) fn entry(&mut self, key: K) -> Entry<'_, K, V, S> {
-        let now = self.begin();
-        let hash = self.hash(&key);
-        // One probe: an expired entry found is purged and the entry vacant.
-        let found = self.find_for_write(hash, &key, now);
-        self.record_use(found, hash, now);
-        self.deliver();
+        let (found, hash, now) = self.call(|map, now| {
+            let hash = map.hash(&key);
+            // One probe: an expired entry found is purged and the entry
+            // vacant.
+            let found = map.find_for_write(hash, &key, now);
+            map.record_use(found, hash, now);
+            (found, hash, now)
+        });
         match found {
             Some(index) => Entry::Occupied(OccupiedEntry {
                 map: self,
