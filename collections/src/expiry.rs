@@ -651,8 +651,8 @@ impl Expiry {
         }
         // Stale records are dropped as they are met: each once, so this is
         // amortized O(1) per write. A current record stays until its slot is
-        // removed, after which it is stale (or names a slot moved in with
-        // the same deadline, which has then expired too).
+        // removed, after which it is stale: its sequence number is no
+        // slot's.
         // The log is in deadline order, so a front that is not due yet
         // (stale or not) means nothing behind it is: stop before touching
         // its slot.

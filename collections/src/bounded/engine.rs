@@ -59,6 +59,11 @@ impl<K, V> Links for [Slot<K, V>] {
 /// eviction outbox. Every public behaviour is documented on
 /// [`BoundedMap`](super::BoundedMap).
 pub(crate) struct Engine<K, V, S = DefaultHashBuilder> {
+    /// Evicted entries, counted, waiting for the listener until the map is
+    /// consistent; and a value the Entry API lent out but could not store.
+    /// First, so that dropping the map hands a parked value to the listener
+    /// before any stored value drops (as a `Drop` of the map's own would).
+    outbox: Outbox<K, V>,
     table: HashTable<u32>,
     pub(super) slots: Vec<Slot<K, V>>,
     /// Weights, expiry and policy bits, one row per slot.
@@ -72,9 +77,6 @@ pub(crate) struct Engine<K, V, S = DefaultHashBuilder> {
     /// as a whole has room); `None`: the map's own bounds.
     share: Option<(usize, u64)>,
     weigher: Option<Weigher<K, V>>,
-    /// Evicted entries, counted, waiting for the listener until the map is
-    /// consistent; and a value the Entry API lent out but could not store.
-    outbox: Outbox<K, V>,
     /// Set for a named map (see [`Builder::name`]): where it publishes
     /// its counters for `leakless::registry`, and as which shard.
     registration: Registration,
@@ -1201,7 +1203,10 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let i = self.call(|map, now| map.lookup_hashed(map.hash(key), key, now))?;
+        // Deliver before hashing: a panicking `Hash` then finds nothing
+        // queued that a drop would lose.
+        let now = self.call(|_, now| now);
+        let i = self.lookup_hashed(self.hash(key), key, now)?;
         Some(&mut self.slots[i as usize].value)
     }
 

@@ -111,9 +111,9 @@ impl<K, V> Outbox<K, V> {
     }
 
     /// Calls the listener on every queued eviction, in order, unless the
-    /// outbox holds them. A panicking listener unwinds with the entries it
-    /// did not get still queued; they are dropped with the outbox or handed
-    /// over by the next delivery.
+    /// outbox holds them. If the listener panics, the entries it did not
+    /// get are dropped by the drain as the panic unwinds (each exactly
+    /// once).
     pub(crate) fn deliver(&mut self) {
         if self.pending.is_empty() || self.holding {
             return;
