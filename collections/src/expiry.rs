@@ -378,7 +378,7 @@ impl Expiry {
             self.wheel_min = self.wheel_min.min(deadline);
             self.schedule(i);
         } else {
-            if self.seqs[i as usize] == self.log_head && self.record(i) == Some(0) {
+            if self.record(i) == Some(0) {
                 // The log's oldest record is this slot's, and stale from
                 // this write on: drop it. Under LRU churn the slot rewritten
                 // is usually the oldest written, so the log does not grow.
@@ -406,11 +406,14 @@ impl Expiry {
     /// `len` writes or more.
     fn compact_log(&mut self) {
         let len = self.log.len();
-        let positions: Vec<Option<usize>> = (0..self.seqs.len() as u32)
-            .map(|i| self.record(i))
+        // Each slot's current record, by position in the old log (NO_RECORD
+        // for none): 4 bytes of scratch a slot.
+        let positions: Vec<u32> = (0..self.seqs.len() as u32)
+            .map(|i| self.record(i).map_or(NO_RECORD, |p| p as u32))
             .collect();
         let mut keep = vec![0u64; len.div_ceil(64)];
-        for pos in positions.iter().flatten() {
+        for &pos in positions.iter().filter(|&&p| p != NO_RECORD) {
+            let pos = pos as usize;
             keep[pos / 64] |= 1 << (pos % 64);
         }
         let mut kept_before = Vec::with_capacity(keep.len());
@@ -426,12 +429,12 @@ impl Expiry {
             kept
         });
         for (seq, pos) in self.seqs.iter_mut().zip(positions) {
-            *seq = match pos {
-                Some(pos) => {
-                    let below = keep[pos / 64] & ((1u64 << (pos % 64)) - 1);
-                    kept_before[pos / 64] + below.count_ones()
-                }
-                None => NO_RECORD,
+            *seq = if pos == NO_RECORD {
+                NO_RECORD
+            } else {
+                let pos = pos as usize;
+                let below = keep[pos / 64] & ((1u64 << (pos % 64)) - 1);
+                kept_before[pos / 64] + below.count_ones()
             };
         }
         self.log_head = 0;
