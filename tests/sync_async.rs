@@ -242,17 +242,21 @@ fn a_panicking_loader_hands_the_flight_over() {
     rt.block_on(async {
         let map: Arc<BoundedMap<u8, u32>> = Arc::new(BoundedMap::new(10));
         let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
         let leader = {
             let map = Arc::clone(&map);
             tokio::spawn(async move {
                 map.get_or_insert_async(1, async {
+                    started_tx.send(()).unwrap();
                     go_rx.await.unwrap();
                     panic!("the backend exploded")
                 })
                 .await
             })
         };
-        tokio::task::yield_now().await;
+        // The waiter must arrive after the leader owns the flight: on a
+        // multi-threaded runtime a yield does not order the two tasks.
+        started_rx.await.unwrap();
         let waiter = {
             let map = Arc::clone(&map);
             tokio::spawn(async move { map.get_or_insert_async(1, async { 5 }).await })
@@ -273,17 +277,19 @@ fn an_error_is_returned_to_its_caller_only() {
     rt.block_on(async {
         let map: Arc<BoundedMap<u8, u32>> = Arc::new(BoundedMap::new(10));
         let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
         let leader = {
             let map = Arc::clone(&map);
             tokio::spawn(async move {
                 map.try_get_or_insert_async(1, async {
+                    started_tx.send(()).unwrap();
                     go_rx.await.unwrap();
                     Err::<u32, &str>("offline")
                 })
                 .await
             })
         };
-        tokio::task::yield_now().await;
+        started_rx.await.unwrap();
         let waiter = {
             let map = Arc::clone(&map);
             tokio::spawn(async move {
