@@ -228,8 +228,12 @@ fn precise_since(origin: &Instant) -> u64 {
 }
 
 impl Reader {
-    #[inline]
+    #[inline(always)]
     pub(crate) fn now(&self) -> u64 {
+        // The default clock first: one test and a load, not a jump table.
+        if let Reader::Ticker(now) = self {
+            return now.load(Ordering::Relaxed);
+        }
         match self {
             Reader::Off => 0,
             Reader::Ticker(now) => now.load(Ordering::Relaxed),
