@@ -116,6 +116,10 @@ pub(crate) struct Expiry {
     /// The sequence number of the log's front record (wrapping).
     log_head: u32,
     sentinels: Vec<Ring>,
+    /// Per ring: no deadline in it is earlier. Lowered as slots are filed,
+    /// reset when the ring empties; a removed slot may leave it low until
+    /// then.
+    floors: Vec<u64>,
     /// The time the wheel has been advanced to.
     wheel_now: u64,
     /// The latest time read, and whether a later read was earlier (only a
@@ -126,7 +130,9 @@ pub(crate) struct Expiry {
     /// No slot expires before this: a lower bound, so that a lookup can
     /// skip the per-slot check (and its cache miss) while it holds.
     horizon: RelaxedU64,
-    /// No per-entry deadline filed since the last reset is earlier.
+    /// No per-entry deadline in a ring is earlier: the least of `floors`
+    /// when last gathered (as the wheel crosses a bucket and when `DUE`
+    /// empties), lowered by every filing in between.
     wheel_min: u64,
 }
 
@@ -158,6 +164,7 @@ impl Expiry {
             log: VecDeque::new(),
             log_head: 0,
             sentinels: Vec::new(),
+            floors: Vec::new(),
             wheel_now: 0,
             latest: RelaxedU64::new(0),
             disordered: RelaxedBool::new(false),
@@ -209,6 +216,7 @@ impl Expiry {
                 next: SENTINEL + s,
             })
             .collect();
+        self.floors = vec![NEVER; RINGS];
     }
 
     /// The current time, or 0 while inactive.
@@ -503,6 +511,7 @@ impl Expiry {
                 next: SENTINEL + s,
             };
         }
+        self.floors.fill(NEVER);
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
@@ -512,6 +521,7 @@ impl Expiry {
             + self.written.heap_bytes()
             + self.log.capacity() * core::mem::size_of::<(u32, u64)>()
             + self.sentinels.capacity() * core::mem::size_of::<Ring>()
+            + self.floors.capacity() * core::mem::size_of::<u64>()
     }
 
     /// Mirrors `Vec::swap_remove(i)` on the slab.
@@ -682,14 +692,20 @@ impl Expiry {
         self.advance(now);
         let bucket = WHEEL + OFFSET[0] + ((now >> SHIFT[0]) & (BUCKETS[0] - 1)) as u32;
         let mut cur = self.sentinels[bucket as usize].next;
+        // The walk sees every deadline left in the bucket: its exact floor.
+        let mut floor = NEVER;
         while cur < SENTINEL {
             let next = self.timers[cur as usize].ring.next;
-            if expired(self.timers[cur as usize].deadline, now) {
+            let deadline = self.timers[cur as usize].deadline;
+            if expired(deadline, now) {
                 self.unlink(cur);
                 self.push_back(DUE, cur);
+            } else {
+                floor = floor.min(deadline);
             }
             cur = next;
         }
+        self.floors[bucket as usize] = floor;
     }
 
     /// Moves the wheel to `now`: every bucket whose time has come is
@@ -724,6 +740,16 @@ impl Expiry {
                 self.cascade(bucket);
             }
         }
+        self.gather_floors();
+    }
+
+    /// Raises `wheel_min` to the least ring floor, so that the horizon
+    /// moves past deadlines that have gone (purged, rewritten, removed).
+    /// *O*(rings): run as the wheel crosses a bucket (at most once a
+    /// finest bucket's width, about a second) and when `DUE` empties (at
+    /// most once per slot filed there).
+    fn gather_floors(&mut self) {
+        self.wheel_min = self.floors.iter().copied().min().unwrap_or(NEVER);
     }
 
     /// Re-files every entry of `bucket` by its deadline and the wheel's time.
@@ -734,6 +760,7 @@ impl Expiry {
             prev: head,
             next: head,
         };
+        self.floors[bucket as usize] = NEVER;
         // The old chain still ends at `head`; entries re-filed into this
         // same bucket are appended to the fresh ring, behind `cur`.
         while cur != head {
@@ -784,6 +811,8 @@ impl Expiry {
         };
         self.ring(last).next = i;
         self.sentinels[ring as usize].prev = i;
+        let floor = &mut self.floors[ring as usize];
+        *floor = (*floor).min(self.timers[i as usize].deadline);
     }
 
     fn unlink(&mut self, i: u32) {
@@ -794,6 +823,14 @@ impl Expiry {
         self.ring(prev).next = next;
         self.ring(next).prev = prev;
         self.timers[i as usize].ring = DETACHED;
+        if prev == next && prev >= SENTINEL {
+            // The slot was its ring's last.
+            let ring = prev - SENTINEL;
+            self.floors[ring as usize] = NEVER;
+            if ring == DUE {
+                self.gather_floors();
+            }
+        }
     }
 
     /// Checks every ring against the deadlines (tests only).
@@ -808,9 +845,12 @@ impl Expiry {
                 assert_eq!(self.timers[cur as usize].ring.prev, prev);
                 assert!(!seen[cur as usize], "slot {cur} is in two rings");
                 seen[cur as usize] = true;
+                let deadline = self.timers[cur as usize].deadline;
                 if s >= WHEEL {
-                    assert_ne!(self.timers[cur as usize].deadline, NEVER);
+                    assert_ne!(deadline, NEVER);
                 }
+                assert!(self.floors[s as usize] <= deadline, "ring {s}'s floor");
+                assert!(self.wheel_min <= deadline, "wheel_min above slot {cur}");
                 prev = cur;
                 cur = self.timers[cur as usize].ring.next;
             }
@@ -946,6 +986,28 @@ mod tests {
         e.swap_remove(0);
         assert!(e.is_expired(0, 1_000), "slot 3 moved to 0 keeps its record");
         assert!(e.is_expired(2, 500));
+    }
+
+    #[test]
+    fn the_horizon_moves_past_deadlines_that_have_gone() {
+        let clock = ManualClock::new();
+        let secs = |n: u64| n * 1_000_000_000;
+        let mut e = wheel(&clock, 3);
+        e.on_write(0, 0, secs(1) / 2, true);
+        e.on_write(1, 0, secs(3600), true);
+        // Rewritten before its deadline: that deadline is gone.
+        e.on_write(2, 0, secs(1) / 4, true);
+        e.on_write(2, 0, secs(7200), true);
+        assert_eq!(drain_due(&mut e, secs(2)), vec![0]);
+        e.check();
+        // Neither gone deadline holds the horizon back: lookups skip the
+        // per-slot check again until the next one, an hour on.
+        assert!(!e.may_have_expired(secs(3), NIL));
+        assert!(!e.may_have_expired(secs(3599), NIL));
+        assert!(e.may_have_expired(secs(3600), NIL));
+        assert_eq!(drain_due(&mut e, secs(3600)), vec![1]);
+        assert!(!e.may_have_expired(secs(7000), NIL));
+        e.check();
     }
 
     #[test]
