@@ -1,6 +1,7 @@
-//! Closing up a dense slab behind a `HashTable<u32>` of its indices: the
-//! step every slab map's `retain`-like operation shares. Runs no user code
-//! (no hashing: indices are rewritten in place).
+//! Rearranging a dense slab: closing it up behind a `HashTable<u32>` of its
+//! indices (the step every slab map's `retain`-like operation shares), and
+//! moving the per-slot columns kept beside it the same way. Runs no user
+//! code (no hashing: indices are rewritten in place).
 
 use hashbrown::HashTable;
 
@@ -30,4 +31,28 @@ pub(crate) fn close_up(
         *i != NIL
     });
     Some(new_index)
+}
+
+/// A column's rows after the slab was laid out anew: row `i` of `rows` at
+/// `rank[i]` (a permutation), each turned into a stored cell by `store`.
+/// *O*(rows).
+pub(crate) fn scatter<T, U: Default>(
+    rows: impl Iterator<Item = T>,
+    rank: &[u32],
+    store: impl Fn(T) -> U,
+) -> Vec<U> {
+    let mut out: Vec<U> = core::iter::repeat_with(U::default)
+        .take(rank.len())
+        .collect();
+    for (row, &r) in rows.zip(rank) {
+        out[r as usize] = store(row);
+    }
+    out
+}
+
+/// Keeps the rows whose slot stays (`new_index` is not `NIL`), in order:
+/// a column's half of [`close_up`]. *O*(rows).
+pub(crate) fn keep_rows<T>(rows: &mut Vec<T>, new_index: &[u32]) {
+    let mut keep = new_index.iter().map(|&n| n != NIL);
+    rows.retain(|_| keep.next().unwrap_or(true));
 }

@@ -37,6 +37,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::clock::{nanos, Clock, Reader, NEVER};
+use crate::compact::{keep_rows, scatter};
 use crate::list::NIL;
 
 /// Slot indices stay below this; `SENTINEL + s` names sentinel `s`.
@@ -83,6 +84,12 @@ const NO_TIMER: Timer = Timer {
     deadline: NEVER,
     ring: DETACHED,
 };
+
+impl Default for Timer {
+    fn default() -> Self {
+        NO_TIMER
+    }
+}
 
 /// The expiry state of one map. Inactive (no clock read, no columns) until
 /// the map has a TTL or TTI, or first uses a per-entry TTL.
@@ -567,24 +574,17 @@ impl Expiry {
         }
         let moved = |x: u32| if x < SENTINEL { rank[x as usize] } else { x };
         if !self.timers.is_empty() {
-            let mut timers = vec![NO_TIMER; self.timers.len()];
-            for (i, &r) in rank.iter().enumerate() {
-                let mut timer = self.timers[i];
+            self.timers = scatter(self.timers.iter().copied(), rank, |mut timer: Timer| {
                 if timer.ring.prev != NIL {
                     timer.ring = Ring {
                         prev: moved(timer.ring.prev),
                         next: moved(timer.ring.next),
                     };
                 }
-                timers[r as usize] = timer;
-            }
-            self.timers = timers;
+                timer
+            });
         }
-        let mut seqs = vec![NO_RECORD; self.seqs.len()];
-        for (i, &r) in rank.iter().enumerate() {
-            seqs[r as usize] = self.seqs[i];
-        }
-        self.seqs = seqs;
+        self.seqs = scatter(self.seqs.iter().copied(), rank, |s| s);
         self.accessed.permute(rank);
         self.written.permute(rank);
         for ring in &mut self.sentinels {
@@ -634,12 +634,8 @@ impl Expiry {
         for (i, _) in &mut self.log {
             *i = new_index.get(*i as usize).copied().unwrap_or(NIL);
         }
-        if !self.timers.is_empty() {
-            let mut keep = new_index.iter().map(|&n| n != NIL);
-            self.timers.retain(|_| keep.next().unwrap_or(true));
-        }
-        let mut keep = new_index.iter().map(|&n| n != NIL);
-        self.seqs.retain(|_| keep.next().unwrap_or(true));
+        keep_rows(&mut self.timers, new_index);
+        keep_rows(&mut self.seqs, new_index);
         self.compact_log();
         self.accessed.retain(new_index);
         self.written.retain(new_index);
@@ -1093,19 +1089,18 @@ impl TimeColumn {
     /// Slot `i` moves to `rank[i]`.
     fn permute(&mut self, rank: &[u32]) {
         if self.on {
-            let moved: Vec<RelaxedU64> = (0..rank.len()).map(|_| RelaxedU64::new(0)).collect();
-            for (i, &r) in rank.iter().enumerate() {
-                moved[r as usize].set(self.times[i].get());
-            }
-            self.times = moved;
+            self.times = scatter(
+                self.times.iter().map(RelaxedU64::get),
+                rank,
+                RelaxedU64::new,
+            );
         }
     }
 
     /// Slot `i` moves to `new_index[i]`, or goes where that is `NIL`.
     fn retain(&mut self, new_index: &[u32]) {
         if self.on {
-            let mut keep = new_index.iter().map(|&n| n != NIL);
-            self.times.retain(|_| keep.next().unwrap_or(true));
+            keep_rows(&mut self.times, new_index);
         }
     }
 }

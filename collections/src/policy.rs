@@ -40,6 +40,7 @@
 //! counters of two bits, a full-width sketch (a quarter-width one cost up
 //! to 1.4 points); the README lists what else was tried.
 
+use crate::compact::scatter;
 use crate::list::{Links, List, NIL};
 use crate::relaxed::{RelaxedU64, RelaxedU8};
 
@@ -388,11 +389,7 @@ impl TinyLfu {
 
     /// The slab was laid out in list order: slot `i` moved to `rank[i]`.
     pub(crate) fn permute(&mut self, rank: &[u32]) {
-        let meta: Vec<RelaxedU8> = (0..self.meta.len()).map(|_| RelaxedU8::new(0)).collect();
-        for (i, m) in self.meta.iter().enumerate() {
-            meta[rank[i] as usize].set(m.get());
-        }
-        self.meta = meta;
+        self.meta = scatter(self.meta.iter().map(RelaxedU8::get), rank, RelaxedU8::new);
         if self.split != NIL {
             self.split = rank[self.split as usize];
         }

@@ -7,6 +7,7 @@
 
 use core::mem;
 
+use crate::compact::scatter;
 use crate::expiry::Expiry;
 use crate::list::NIL;
 use crate::policy::TinyLfu;
@@ -119,11 +120,7 @@ impl Column for Weights {
 
     fn permute(&mut self, rank: &[u32]) {
         if self.on {
-            let mut rows = vec![0; self.rows.len()];
-            for (i, &w) in self.rows.iter().enumerate() {
-                rows[rank[i] as usize] = w;
-            }
-            self.rows = rows;
+            self.rows = scatter(self.rows.iter().copied(), rank, |w| w);
         }
     }
 

@@ -350,9 +350,8 @@ impl<K, V, S> Engine<K, V, S> {
             .collect();
         self.order
             .link_in_index_order(&self.slots[..], self.slots.len());
-        let causes = fate.iter().filter_map(|f| *f);
-        let gone: Vec<_> = removed.into_iter().zip(causes).collect();
-        for (slot, cause) in gone.into_iter().rev() {
+        let causes: Vec<EvictionCause> = fate.iter().filter_map(|f| *f).collect();
+        for (slot, cause) in removed.into_iter().zip(causes).rev() {
             self.evict(slot.key, slot.value, cause);
         }
     }
@@ -365,12 +364,10 @@ impl<K, V, S> Engine<K, V, S> {
         }
         let now = self.cols.expiry.now();
         let len = self.slots.len() as u32;
-        let expired = (0..len)
-            .filter(|&i| self.cols.expiry.is_expired(i, now))
-            .count();
-        if expired == 0 {
+        if !(0..len).any(|i| self.cols.expiry.is_expired(i, now)) {
             return 0;
         }
+        // Slots move as the slab is laid out: the fate is read after.
         self.lay_out_in_order();
         let fate: Vec<Option<EvictionCause>> = (0..len)
             .map(|i| {
@@ -381,7 +378,7 @@ impl<K, V, S> Engine<K, V, S> {
             })
             .collect();
         self.compact(&fate);
-        expired
+        fate.iter().filter(|f| f.is_some()).count()
     }
 
     /// Takes every entry out, most recent first, leaving the map empty with
