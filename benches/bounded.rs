@@ -6,6 +6,7 @@
 //! BENCH_REPS=9 cargo bench --bench bounded
 //! BENCH_QUICK=1 BENCH_REPS=1 cargo bench --bench bounded   # smoke run, numbers meaningless
 //! BENCH_ONLY=expiry cargo bench --bench bounded            # just the TTL table
+//! BENCH_ONLY=paired cargo bench --bench bounded            # interleaved ratios
 //! ```
 //!
 //! u64 keys and values, capacity 100,000, each crate with its default
@@ -29,9 +30,18 @@
 //! same capacity and TTL: one hour (nothing expires: the pure cost of
 //! keeping time) and 20 ms (entries churn through expiry; hit ratios then
 //! depend on each crate's speed, since time is real).
+//!
+//! `BENCH_ONLY=paired` measures the ratios the engine's targets are stated
+//! in with the two maps interleaved: both alive, each workload fed to them
+//! in turns of 20,000 operations, who goes first alternating. A change in
+//! the machine's speed that lasts longer than a turn (about a millisecond)
+//! then slows both alike, where the table above runs each contender's
+//! workload whole, a second or so apart. It prints every repetition's
+//! ratios and their range.
 
 use std::hint::black_box;
 use std::num::NonZeroUsize;
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use leakless::BoundedMap;
@@ -320,9 +330,10 @@ fn main() {
             .collect(),
     };
 
-    if std::env::var("BENCH_ONLY").is_ok_and(|only| only == "expiry") {
-        expiry_report(&traces.zipf, reps);
-        return;
+    match std::env::var("BENCH_ONLY").as_deref() {
+        Ok("expiry") => return expiry_report(&traces.zipf, reps),
+        Ok("paired") => return paired_report(&sizes, &traces, reps),
+        _ => {}
     }
     type Runner = fn(&Sizes, &Traces) -> Run;
     let contenders: [(&str, Runner); 7] = [
@@ -583,4 +594,142 @@ fn print_report(rows: &[Row], sizes: &Sizes, reps: usize, quick: bool) {
         gets >= 0.5,
         format!("resident gets >= 0.5x hashbrown: {gets:.2}x"),
     );
+}
+
+/// Operations one map runs before the other takes its turn.
+const TURN: usize = 20_000;
+
+/// The time `a` and `b` each spend on operations `0..n`, run in turns of
+/// `TURN`, who goes first alternating.
+fn in_turns(
+    n: usize,
+    mut a: impl FnMut(Range<usize>),
+    mut b: impl FnMut(Range<usize>),
+) -> (Duration, Duration) {
+    let (mut time_a, mut time_b) = (Duration::ZERO, Duration::ZERO);
+    for (turn, start) in (0..n).step_by(TURN).enumerate() {
+        let ops = start..(start + TURN).min(n);
+        let timed = |f: &mut dyn FnMut(Range<usize>)| {
+            let t = Instant::now();
+            f(ops.clone());
+            t.elapsed()
+        };
+        if turn % 2 == 0 {
+            time_a += timed(&mut a);
+            time_b += timed(&mut b);
+        } else {
+            time_b += timed(&mut b);
+            time_a += timed(&mut a);
+        }
+    }
+    (time_a, time_b)
+}
+
+/// `A`'s speed over `B`'s on zipf and resident gets, and `A`'s churn time
+/// over `B`'s, measured in turns (see the module docs).
+#[inline(never)]
+fn interleaved<A: Contender, B: Contender>(sizes: &Sizes, traces: &Traces) -> [f64; 3] {
+    let (mut a, mut b) = (A::with_capacity(CAPACITY), B::with_capacity(CAPACITY));
+    let (mut hits_a, mut hits_b) = (0usize, 0usize);
+    let (za, zb) = in_turns(
+        traces.zipf.len(),
+        |ops| {
+            for &k in &traces.zipf[ops] {
+                hits_a += usize::from(a.get_or_insert(black_box(k)));
+            }
+        },
+        |ops| {
+            for &k in &traces.zipf[ops] {
+                hits_b += usize::from(b.get_or_insert(black_box(k)));
+            }
+        },
+    );
+    black_box((hits_a, hits_b));
+    drop((a, b));
+
+    let (mut a, mut b) = (A::with_capacity(CAPACITY), B::with_capacity(CAPACITY));
+    let (ca, cb) = in_turns(
+        sizes.churn_inserts as usize,
+        |ops| {
+            for i in ops {
+                a.insert(black_box(mix(i as u64 ^ 0xc0ffee)), i as u64);
+            }
+        },
+        |ops| {
+            for i in ops {
+                b.insert(black_box(mix(i as u64 ^ 0xc0ffee)), i as u64);
+            }
+        },
+    );
+    drop((a, b));
+
+    let (mut a, mut b) = (A::with_capacity(CAPACITY), B::with_capacity(CAPACITY));
+    for i in 0..CAPACITY as u64 {
+        a.insert(mix(i), i);
+        b.insert(mix(i), i);
+    }
+    let (mut sum_a, mut sum_b) = (0u64, 0u64);
+    let (ra, rb) = in_turns(
+        traces.resident.len(),
+        |ops| {
+            for &k in &traces.resident[ops] {
+                sum_a = sum_a.wrapping_add(a.get(black_box(k)).unwrap_or(0));
+            }
+        },
+        |ops| {
+            for &k in &traces.resident[ops] {
+                sum_b = sum_b.wrapping_add(b.get(black_box(k)).unwrap_or(0));
+            }
+        },
+    );
+    black_box((sum_a, sum_b));
+    let secs = Duration::as_secs_f64;
+    [
+        secs(&zb) / secs(&za),
+        secs(&ca) / secs(&cb),
+        secs(&rb) / secs(&ra),
+    ]
+}
+
+/// The engine's target ratios, each repetition interleaved.
+fn paired_report(sizes: &Sizes, traces: &Traces, reps: usize) {
+    type Pairing = fn(&Sizes, &Traces) -> [f64; 3];
+    let pairs: [(&str, Pairing); 3] = [
+        (
+            "leakless / schnellru",
+            interleaved::<BoundedMap<u64, u64>, schnellru::LruMap<u64, u64>>,
+        ),
+        (
+            "leakless TinyLfu / schnellru",
+            interleaved::<TinyLfu, schnellru::LruMap<u64, u64>>,
+        ),
+        (
+            "leakless TinyLfu / hashbrown",
+            interleaved::<TinyLfu, hashbrown::HashMap<u64, u64>>,
+        ),
+    ];
+    let mut ratios: Vec<Vec<[f64; 3]>> = pairs.iter().map(|_| Vec::new()).collect();
+    for rep in 0..reps {
+        eprintln!("repetition {}/{reps}", rep + 1);
+        for (i, (_, pairing)) in pairs.iter().enumerate() {
+            ratios[i].push(pairing(sizes, traces));
+        }
+    }
+    println!(
+        "Interleaved in turns of {TURN} operations, u64 -> u64, capacity {CAPACITY}, \
+         {reps} repetition(s): zipf and resident are speed ratios, churn a time ratio\n"
+    );
+    println!("| pair | zipf | churn time | resident gets |");
+    println!("|---|---|---|---|");
+    for ((name, _), runs) in pairs.iter().zip(&ratios) {
+        let column = |w: usize| {
+            let xs: Vec<f64> = runs.iter().map(|r| r[w]).collect();
+            let (lo, hi) = xs
+                .iter()
+                .fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+            let each: Vec<String> = xs.iter().map(|x| format!("{x:.2}")).collect();
+            format!("{lo:.2}x-{hi:.2}x ({})", each.join(", "))
+        };
+        println!("| {name} | {} | {} | {} |", column(0), column(1), column(2));
+    }
 }
