@@ -136,13 +136,28 @@ impl List {
         }
     }
 
-    /// Makes slot `i`, already in the list, the head.
+    /// Makes slot `i`, already in the list, the head. The hit path of every
+    /// LRU lookup: unlinking and pushing are fused, since a slot that is
+    /// not the head has a predecessor and the list has a head to push in
+    /// front of (two tests and a slot lookup fewer than the two calls).
     #[inline]
     pub(crate) fn move_to_front<L: Links + ?Sized>(&self, slab: &L, i: u32) {
-        if self.head.get() != i {
-            self.unlink(slab, i);
-            self.push_front(slab, i);
+        let head = self.head.get();
+        if head == i {
+            return;
         }
+        let link = slab.link(i);
+        let (prev, next) = (link.prev.get(), link.next.get());
+        slab.link(prev).next.set(next);
+        if next == NIL {
+            self.tail.set(prev);
+        } else {
+            slab.link(next).prev.set(prev);
+        }
+        link.prev.set(NIL);
+        link.next.set(head);
+        slab.link(head).prev.set(i);
+        self.head.set(i);
     }
 
     /// Slot `from` now lives at index `to` (a swap-remove moved it): points
