@@ -1418,35 +1418,68 @@ where
     where
         F: FnOnce() -> V,
     {
-        // The common case inline: no time bound (so `begin` has nothing to
-        // purge), nothing parked, and a hit. It does what `entry` would:
-        // count the use, then deliver.
-        if !self.cols.expiry.active() && !self.outbox.has_parked() {
-            let hash = self.hash(&key);
-            if let Some(i) = self.find(hash, &key) {
-                self.count_use(Some(i), hash);
-                self.deliver();
-                return &self.slots[i as usize].value;
+        // The common cases inline: nothing parked and nothing due to expire,
+        // so `begin` has nothing to do and no entry found can have expired.
+        // Then this is what `entry` would do, without building an entry
+        // (cachegrind, 3M Zipf operations with a 1 h TTL: 116 instructions
+        // an operation over the map without a TTL through `entry`).
+        if !self.outbox.has_parked() {
+            if !self.cols.expiry.active() {
+                return self.get_or_insert_settled::<false, F>(key, make, 0);
             }
-            return self.insert_missing(hash, key, make);
+            let now = self.cols.expiry.now();
+            if !self.cols.expiry.may_have_expired(now, self.order.tail()) {
+                return self.get_or_insert_settled::<true, F>(key, make, now);
+            }
         }
+        self.get_or_insert_by_entry(key, make)
+    }
+
+    /// `get_or_insert_with` when something is parked or due: through
+    /// `entry`, which purges first. Out of line, off the common path.
+    #[inline(never)]
+    fn get_or_insert_by_entry<F>(&mut self, key: K, make: F) -> &V
+    where
+        F: FnOnce() -> V,
+    {
         match self.entry(key) {
             Entry::Occupied(o) => o.into_mut(),
             Entry::Vacant(v) => v.insert(make()),
         }
     }
 
-    /// `get_or_insert_with`'s miss without a time bound: `entry`'s vacant
-    /// branch, out of line.
+    /// `get_or_insert_with` at `now` once `begin` is known to have nothing
+    /// to do: a hit counts the use (and restarts a TTI, if `TIMED`) and
+    /// delivers, as `entry`'s occupied branch would.
+    #[inline(always)]
+    fn get_or_insert_settled<const TIMED: bool, F>(&mut self, key: K, make: F, now: u64) -> &V
+    where
+        F: FnOnce() -> V,
+    {
+        let hash = self.hash(&key);
+        if let Some(i) = self.find(hash, &key) {
+            if TIMED {
+                self.record_use(Some(i), hash, now);
+            } else {
+                self.count_use(Some(i), hash);
+            }
+            self.deliver();
+            return &self.slots[i as usize].value;
+        }
+        self.insert_missing::<TIMED, F>(hash, key, make, now)
+    }
+
+    /// `get_or_insert_with`'s miss at `now` (0 unless `TIMED`): `entry`'s
+    /// vacant branch, out of line.
     #[inline(never)]
-    fn insert_missing<F>(&mut self, hash: u64, key: K, make: F) -> &V
+    fn insert_missing<const TIMED: bool, F>(&mut self, hash: u64, key: K, make: F, now: u64) -> &V
     where
         F: FnOnce() -> V,
     {
         self.count_use(None, hash);
         self.deliver();
         let value = make();
-        self.insert_vacant(hash, key, value, 0)
+        self.insert_vacant(hash, key, value, if TIMED { now } else { 0 })
     }
 }
 
