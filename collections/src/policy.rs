@@ -282,15 +282,23 @@ impl TinyLfu {
     }
 
     /// A use of slot `i`, whose key hashes to `hash`: count it, move
-    /// nothing. Safe from several readers at once (relaxed cells).
-    #[inline]
+    /// nothing. Safe from several readers at once (relaxed cells). A hot
+    /// entry's counter is saturated, and then this is a load and a test
+    /// inline; counting is out of line (cachegrind, resident gets: the
+    /// call with counting inside cost 25 instructions a hit).
+    #[inline(always)]
     pub(crate) fn hit(&self, i: u32, hash: u64) {
         let m = &self.meta[i as usize];
         let v = m.get();
         if v & FREQ < FREQ {
-            m.set(v + 1);
-            self.sketch.increment(hash);
+            self.count_hit(m, v, hash);
         }
+    }
+
+    #[inline(never)]
+    fn count_hit(&self, m: &RelaxedU8, v: u8, hash: u64) {
+        m.set(v + 1);
+        self.sketch.increment(hash);
     }
 
     /// A new entry was pushed at the list's head as slot `i` (the slab's
