@@ -19,8 +19,9 @@
 //!   the split (no relinking);
 //! - one that was not duels main's victim: it is admitted only if the
 //!   sketch has seen its key more often (TinyLFU admission; a key seen
-//!   once loses at once), so one-off keys (scans) and a loop larger than
-//!   the map cannot flush what is hot;
+//!   once loses at once, known from a bit set in its byte when it came in,
+//!   without reading its key or the sketch again), so one-off keys (scans)
+//!   and a loop larger than the map cannot flush what is hot;
 //! - main is a CLOCK: its oldest entry with a nonzero counter is moved to
 //!   main's newest end with the counter decremented, the first with zero is
 //!   the victim. Each step spends one earlier hit, so eviction is amortized
@@ -107,6 +108,10 @@ pub enum Policy {
 /// Per-entry byte: in main (else probation), and a counter of recent hits.
 const MAIN: u8 = 0b100;
 const FREQ: u8 = 0b011;
+/// On probation: the sketch had seen the key before it came in (it counted
+/// 2 or more once this sighting was added). Without it, an entry not used
+/// on probation is rejected without reading its key or the sketch again.
+const SEEN: u8 = 0b1000;
 
 /// Sketch words per 64-byte block.
 const BLOCK: usize = 8;
@@ -176,29 +181,36 @@ impl FrequencySketch {
             .unwrap_or(0)
     }
 
-    /// Counts one sighting of the key. Lossy when several readers race
-    /// (a relaxed load and store): a sketch is an estimate anyway.
+    /// Counts one sighting of the key and returns its estimated count
+    /// afterwards (0 while the sketch is empty). Lossy when several readers
+    /// race (a relaxed load and store): a sketch is an estimate anyway.
     #[inline]
-    pub(crate) fn increment(&self, hash: u64) {
+    pub(crate) fn increment(&self, hash: u64) -> u8 {
         if self.words.is_empty() {
-            return;
+            return 0;
         }
         let mut added = false;
+        let mut least = 15;
         for (w, s) in self.places(hash) {
             let word = &self.words[w];
             let v = word.get();
-            if (v >> s) & 15 < 15 {
+            let c = (v >> s) & 15;
+            if c < 15 {
                 word.set(v + (1 << s));
                 added = true;
             }
+            least = least.min(c);
         }
+        let mut count = (least + 1).min(15) as u8;
         if added {
             let n = self.additions.get() + 1;
             self.additions.set(n);
             if n >= 10 * self.width() as u64 {
                 self.halve();
+                count /= 2;
             }
         }
+        count
     }
 
     /// Ages every count by half, so popularity that has passed fades.
@@ -305,11 +317,11 @@ impl TinyLfu {
     /// last): it starts on probation.
     pub(crate) fn pushed(&mut self, i: u32, hash: u64, weight: u64) {
         debug_assert_eq!(i as usize, self.meta.len());
-        self.meta.push(RelaxedU8::new(0));
+        let seen = self.sketch.increment(hash) > 1;
+        self.meta.push(RelaxedU8::new(if seen { SEEN } else { 0 }));
         self.probation_len += 1;
         self.probation_weight += weight;
         debug_assert!(self.meta.len() <= self.sketch.width());
-        self.sketch.increment(hash);
     }
 
     /// Whether the sketch must grow before the map holds `len` entries
@@ -339,10 +351,10 @@ impl TinyLfu {
 
     /// Slot `i`, detached for reuse (see `detach`), is at the head now, on probation.
     pub(crate) fn reused(&mut self, i: u32, hash: u64, weight: u64) {
-        self.meta[i as usize].set(0);
+        let seen = self.sketch.increment(hash) > 1;
+        self.meta[i as usize].set(if seen { SEEN } else { 0 });
         self.probation_len += 1;
         self.probation_weight += weight;
-        self.sketch.increment(hash);
     }
 
     /// Slot `i` (weighing `weight`) is leaving the list: keeps `split` and
@@ -472,6 +484,15 @@ impl TinyLfu {
             if self.freq(c) > 0 || main_has_room || c == keep {
                 self.promote(c, weight_of(c));
                 continue;
+            }
+            if self.meta[c as usize].get() & SEEN == 0 {
+                // New to the sketch when it came in and not used since: it
+                // cannot outrank a resident (see below), and neither its key
+                // nor the sketch needs reading to say so.
+                return Some(Victim {
+                    slot: c,
+                    hash: None,
+                });
             }
             let hc = hash_of(c);
             let fc = self.sketch.frequency(hc);
@@ -612,8 +633,9 @@ mod tests {
     fn counts_saturate_at_fifteen_and_halve_with_age() {
         let mut sketch = FrequencySketch::default();
         sketch.fit(64);
-        for _ in 0..40 {
-            sketch.increment(hash(7));
+        for n in 1..=40u8 {
+            // Each increment reports the estimate it leaves.
+            assert_eq!(sketch.increment(hash(7)), n.min(15));
         }
         assert_eq!(sketch.frequency(hash(7)), 15);
         sketch.halve();
@@ -624,6 +646,47 @@ mod tests {
             sketch.increment(hash(1_000 + k));
         }
         assert!(sketch.frequency(hash(7)) < 7);
+    }
+
+    #[test]
+    fn a_probationer_new_to_the_sketch_is_rejected_without_hashing_its_key() {
+        use super::{Bounds, TinyLfu};
+        use crate::list::{Link, Links, List, NIL};
+        struct Slab(Vec<Link>);
+        impl Links for Slab {
+            fn link(&self, i: u32) -> &Link {
+                &self.0[i as usize]
+            }
+        }
+        let bounds = Bounds {
+            slots: 2,
+            len: 2,
+            weighted: false,
+            max_weight: u64::MAX,
+            total_weight: 2,
+        };
+        // Two entries in a map of two: slot 0 goes to main while it has
+        // room, and slot 1, unused on probation, is judged.
+        let judged = |seen_before: bool, hash_of: &dyn Fn(u32) -> u64| {
+            let slab = Slab((0..2).map(|_| Link::detached()).collect());
+            let list = List::default();
+            let mut lfu = TinyLfu::new();
+            lfu.sketch.fit(2);
+            if seen_before {
+                lfu.sketch.increment(hash(1));
+            }
+            for i in 0..2 {
+                list.push_front(&slab, i);
+                lfu.pushed(i, hash(u64::from(i)), 1);
+            }
+            let v = lfu.victim(&list, &slab, &bounds, NIL, |_| 1, hash_of);
+            v.map(|v| (v.slot, v.hash))
+        };
+        let no_hash = |i: u32| -> u64 { panic!("slot {i} was hashed") };
+        assert_eq!(judged(false, &no_hash), Some((1, None)));
+        // Seen before: it duels main's victim by frequency, and wins.
+        let by_key = |i: u32| hash(u64::from(i));
+        assert_eq!(judged(true, &by_key), Some((0, Some(hash(0)))));
     }
 
     #[test]
