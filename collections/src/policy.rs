@@ -150,10 +150,10 @@ impl FrequencySketch {
         self.words.capacity() * core::mem::size_of::<RelaxedU64>()
     }
 
-    /// The four (word, shift) places of a key's counters: one block, four
-    /// different words.
+    /// The block of a key's counters, and their four (word in the block,
+    /// shift) places: four different words. The sketch must have words.
     #[inline]
-    fn places(&self, hash: u64) -> [(usize, u32); 4] {
+    fn places(&self, hash: u64) -> (&[RelaxedU64; BLOCK], [(usize, u32); 4]) {
         // The table already used the hash's low and top bits; spread it so
         // the block and counters come from all of it.
         let h = (hash ^ (hash >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -163,9 +163,13 @@ impl FrequencySketch {
         let mut out = [(0, 0); 4];
         for (i, place) in out.iter_mut().enumerate() {
             let bits = (h >> (32 + 8 * i)) as u32;
-            *place = (base + 2 * i + (bits & 1) as usize, ((bits >> 1) & 15) * 4);
+            *place = (2 * i + (bits & 1) as usize, ((bits >> 1) & 15) * 4);
         }
-        out
+        // One bounds check for the block; the words within it need none.
+        let block = self.words[base..base + BLOCK]
+            .try_into()
+            .expect("the width is a multiple of the block");
+        (block, out)
     }
 
     /// The key's estimated count, 0..=15.
@@ -174,9 +178,10 @@ impl FrequencySketch {
         if self.words.is_empty() {
             return 0;
         }
-        self.places(hash)
+        let (block, places) = self.places(hash);
+        places
             .iter()
-            .map(|&(w, s)| ((self.words[w].get() >> s) & 15) as u8)
+            .map(|&(w, s)| ((block[w].get() >> s) & 15) as u8)
             .min()
             .unwrap_or(0)
     }
@@ -191,8 +196,9 @@ impl FrequencySketch {
         }
         let mut added = false;
         let mut least = 15;
-        for (w, s) in self.places(hash) {
-            let word = &self.words[w];
+        let (block, places) = self.places(hash);
+        for (w, s) in places {
+            let word = &block[w];
             let v = word.get();
             let c = (v >> s) & 15;
             if c < 15 {
@@ -236,11 +242,13 @@ pub(crate) struct Bounds {
 
 impl Bounds {
     /// Probation's share of the count bound: 1%, at least one entry.
+    #[inline]
     fn probation_slots(&self) -> usize {
         (self.slots / 100).max(1)
     }
 
     /// Probation's share of the weight bound: 1%, at least 1.
+    #[inline]
     fn probation_weight(&self) -> u64 {
         (self.max_weight / 100).max(1)
     }
