@@ -1383,7 +1383,7 @@ where
     }
 
     /// Stores a vacant entry's value (see [`VacantEntry::insert`]).
-    #[inline]
+    #[inline(always)]
     pub(super) fn insert_vacant(&mut self, hash: u64, key: K, value: V, now: u64) -> &mut V {
         let weight = self.weigh(&key, &value);
         let time = self.write_time(now, None);
