@@ -963,6 +963,7 @@ where
 
     /// Stores an absent key whose weight the bound admits, as the most recent
     /// entry, evicting what it must. Returns its slot.
+    #[inline(always)]
     fn insert_new(&mut self, hash: u64, key: K, value: V, weight: u64, time: WriteTime) -> u32 {
         debug_assert!(self.admits(weight));
         // Room first: growing the table rehashes (user code), so it happens
