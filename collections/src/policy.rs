@@ -105,7 +105,8 @@ pub enum Policy {
     TinyLfu,
 }
 
-/// Per-entry byte: in main (else probation), and a counter of recent hits.
+/// Per-entry byte: in main (else probation), a counter of recent hits, and
+/// (on probation) whether the key was seen before it came in.
 const MAIN: u8 = 0b100;
 const FREQ: u8 = 0b011;
 /// On probation: the sketch had seen the key before it came in (it counted
@@ -257,7 +258,7 @@ impl Bounds {
 /// The queues and counters of [`Policy::TinyLfu`], kept beside the slab.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TinyLfu {
-    /// Per slot: `MAIN` and the hit counter.
+    /// Per slot: `MAIN`, the hit counter and `SEEN`.
     meta: Vec<RelaxedU8>,
     /// The first (newest) main entry; `NIL` when main is empty.
     split: u32,
