@@ -250,3 +250,27 @@ fn every_write_path_and_a_clone_publish() {
     assert_eq!(drained, 9);
     assert_eq!(len("paths"), [0]);
 }
+
+#[test]
+fn a_named_maps_hits_are_published_as_they_happen() {
+    let _serial = serial();
+    for (name, ttl) in [("hits-lru", None), ("hits-ttl", Some(3600))] {
+        let mut b = BoundedMap::<u64, u64>::builder().capacity(10).name(name);
+        if let Some(secs) = ttl {
+            b = b.ttl(std::time::Duration::from_secs(secs));
+        }
+        let mut m = b.build();
+        m.get_or_insert_with(1, || 1);
+        for _ in 0..3 {
+            // A hit publishes its count alone; the miss before it, all.
+            m.get_or_insert_with(1, || unreachable!("a hit"));
+        }
+        let report = registry::snapshot();
+        let row = report.get(name).expect("a named map has a row");
+        assert_eq!(
+            (row.hits, row.misses, row.inserts, row.len),
+            (3, 1, 1, 1),
+            "{name}"
+        );
+    }
+}

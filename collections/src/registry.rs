@@ -105,6 +105,14 @@ impl Probe {
         }
     }
 
+    /// Publishes shard `shard`'s hit count alone: what a hit changes.
+    #[inline]
+    pub(crate) fn publish_hits(&self, shard: usize, hits: u64) {
+        if let Some(c) = self.shards.get(shard) {
+            c.hits.store(hits, Relaxed);
+        }
+    }
+
     /// The shards' counters added up into one row.
     fn row(&self) -> Row {
         let mut row = Row {
@@ -185,6 +193,15 @@ impl Registration {
     pub(crate) fn publish(&self, stats: impl FnOnce() -> Stats) {
         if let Some((probe, shard)) = &self.0 {
             probe.publish(*shard, &stats());
+        }
+    }
+
+    /// Publishes the hit count alone, if the map is named: after a call
+    /// that changed nothing else.
+    #[inline]
+    pub(crate) fn publish_hits(&self, hits: u64) {
+        if let Some((probe, shard)) = &self.0 {
+            probe.publish_hits(*shard, hits);
         }
     }
 }

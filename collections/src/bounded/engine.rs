@@ -497,6 +497,29 @@ impl<K, V, S> Engine<K, V, S> {
         self.outbox.deliver();
     }
 
+    /// `deliver` after a hit, which changes no count but the hits: a named
+    /// map publishes that one counter, not its whole stats (cachegrind, 3M
+    /// Zipf get-or-insert on a named map: 1,032.1M instructions with the
+    /// whole stats published on every hit, 758.9M with this; 534.7M
+    /// unnamed).
+    #[inline(always)]
+    fn deliver_hit(&mut self) {
+        #[cfg(debug_assertions)]
+        self.check_policy();
+        if self.registration.is_named() || !self.outbox.is_empty() {
+            self.deliver_hit_slow();
+        }
+    }
+
+    #[inline(never)]
+    fn deliver_hit_slow(&mut self) {
+        if self.outbox.is_empty() {
+            self.registration.publish_hits(self.hits.get());
+        } else {
+            self.deliver_slow();
+        }
+    }
+
     /// Checks the policy's queues (debug builds, maps of up to 64 entries).
     #[cfg(debug_assertions)]
     fn check_policy(&self) {
@@ -1464,7 +1487,7 @@ where
             } else {
                 self.count_use(Some(i), hash);
             }
-            self.deliver();
+            self.deliver_hit();
             return &self.slots[i as usize].value;
         }
         self.insert_missing::<TIMED, F>(hash, key, make, now)
