@@ -87,60 +87,49 @@ impl Contender for BoundedMap<u64, u64> {
     }
 }
 
-/// `BoundedMap` with a one-hour TTL: nothing expires during a run, so
-/// what it costs over the plain map is keeping time.
-struct HourTtl(BoundedMap<u64, u64>);
+/// A `BoundedMap` built with one more builder setting, as a contender of
+/// its own.
+macro_rules! configured {
+    ($(#[$doc:meta])* $name:ident, $label:literal, |$b:ident| $configure:expr) => {
+        $(#[$doc])*
+        struct $name(BoundedMap<u64, u64>);
 
-impl Contender for HourTtl {
-    const NAME: &'static str = "leakless, 1 h TTL";
-    fn with_capacity(capacity: usize) -> Self {
-        HourTtl(
-            BoundedMap::builder()
-                .capacity(capacity)
-                .ttl(Duration::from_secs(3600))
-                .build(),
-        )
-    }
-    #[inline]
-    fn get_or_insert(&mut self, key: u64) -> bool {
-        self.0.get_or_insert(key)
-    }
-    #[inline]
-    fn insert(&mut self, key: u64, value: u64) {
-        self.0.insert(key, value);
-    }
-    #[inline]
-    fn get(&mut self, key: u64) -> Option<u64> {
-        self.0.get(&key).copied()
-    }
+        impl Contender for $name {
+            const NAME: &'static str = $label;
+            fn with_capacity(capacity: usize) -> Self {
+                let $b = BoundedMap::builder().capacity(capacity);
+                $name($configure.build())
+            }
+            #[inline]
+            fn get_or_insert(&mut self, key: u64) -> bool {
+                self.0.get_or_insert(key)
+            }
+            #[inline]
+            fn insert(&mut self, key: u64, value: u64) {
+                self.0.insert(key, value);
+            }
+            #[inline]
+            fn get(&mut self, key: u64) -> Option<u64> {
+                self.0.get(&key).copied()
+            }
+        }
+    };
 }
 
-/// `BoundedMap` under `Policy::TinyLfu`.
-struct TinyLfu(BoundedMap<u64, u64>);
+configured!(
+    /// `BoundedMap` with a one-hour TTL: nothing expires during a run, so
+    /// what it costs over the plain map is keeping time.
+    HourTtl,
+    "leakless 1 h TTL",
+    |b| b.ttl(Duration::from_secs(3600))
+);
 
-impl Contender for TinyLfu {
-    const NAME: &'static str = "leakless TinyLfu";
-    fn with_capacity(capacity: usize) -> Self {
-        TinyLfu(
-            BoundedMap::builder()
-                .capacity(capacity)
-                .policy(leakless::Policy::TinyLfu)
-                .build(),
-        )
-    }
-    #[inline]
-    fn get_or_insert(&mut self, key: u64) -> bool {
-        self.0.get_or_insert(key)
-    }
-    #[inline]
-    fn insert(&mut self, key: u64, value: u64) {
-        self.0.insert(key, value);
-    }
-    #[inline]
-    fn get(&mut self, key: u64) -> Option<u64> {
-        self.0.get(&key).copied()
-    }
-}
+configured!(
+    /// `BoundedMap` under `Policy::TinyLfu`.
+    TinyLfu,
+    "leakless TinyLfu",
+    |b| b.policy(leakless::Policy::TinyLfu)
+);
 
 impl Contender for schnellru::LruMap<u64, u64> {
     const NAME: &'static str = "schnellru";
