@@ -1501,7 +1501,10 @@ where
         F: FnOnce() -> V,
     {
         self.count_use(None, hash);
-        self.deliver();
+        // Nothing is parked or evicted yet (the caller checked), and the
+        // miss is published with the insert, so there is nothing to deliver
+        // before `make` runs.
+        debug_assert!(self.outbox.is_empty() && !self.outbox.has_parked());
         let value = make();
         self.insert_vacant(hash, key, value, if TIMED { now } else { 0 })
     }
