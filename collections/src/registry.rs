@@ -8,7 +8,8 @@
 //! Unnamed maps pay one branch per call and publish nothing.
 //!
 //! Publishing is a handful of relaxed stores at the end of a mutating call
-//! (per shard, in cache lines of their own, for the sync map), so a report
+//! (one, the hit count, after a `get_or_insert_with` hit; per shard, in
+//! cache lines of their own, for the sync map), so a report
 //! sees each map as of its last write: reads since then (hits, misses) show
 //! up after the next one.
 //!
