@@ -261,15 +261,17 @@ fn a_named_maps_hits_are_published_as_they_happen() {
         }
         let mut m = b.build();
         m.get_or_insert_with(1, || 1);
+        // A `&self` miss is published with the next `&mut` call.
+        assert_eq!(m.get(&9), None);
         for _ in 0..3 {
-            // A hit publishes its count alone; the miss before it, all.
+            // A hit publishes the use counts alone; the miss before it, all.
             m.get_or_insert_with(1, || unreachable!("a hit"));
         }
         let report = registry::snapshot();
         let row = report.get(name).expect("a named map has a row");
         assert_eq!(
             (row.hits, row.misses, row.inserts, row.len),
-            (3, 1, 1, 1),
+            (3, 2, 1, 1),
             "{name}"
         );
     }

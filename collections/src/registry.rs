@@ -8,7 +8,7 @@
 //! Unnamed maps pay one branch per call and publish nothing.
 //!
 //! Publishing is a handful of relaxed stores at the end of a mutating call
-//! (one, the hit count, after a `get_or_insert_with` hit; per shard, in
+//! (two, the use counts, after a `get_or_insert_with` hit; per shard, in
 //! cache lines of their own, for the sync map), so a report
 //! sees each map as of its last write: reads since then (hits, misses) show
 //! up after the next one.
@@ -106,11 +106,13 @@ impl Probe {
         }
     }
 
-    /// Publishes shard `shard`'s hit count alone: what a hit changes.
+    /// Publishes shard `shard`'s hit and miss counts alone: all that a
+    /// hit, and the `&self` lookups before it, change.
     #[inline]
-    pub(crate) fn publish_hits(&self, shard: usize, hits: u64) {
+    pub(crate) fn publish_uses(&self, shard: usize, hits: u64, misses: u64) {
         if let Some(c) = self.shards.get(shard) {
             c.hits.store(hits, Relaxed);
+            c.misses.store(misses, Relaxed);
         }
     }
 
@@ -197,12 +199,12 @@ impl Registration {
         }
     }
 
-    /// Publishes the hit count alone, if the map is named: after a call
-    /// that changed nothing else.
+    /// Publishes the hit and miss counts alone, if the map is named: after
+    /// a call that changed nothing else.
     #[inline]
-    pub(crate) fn publish_hits(&self, hits: u64) {
+    pub(crate) fn publish_uses(&self, hits: u64, misses: u64) {
         if let Some((probe, shard)) = &self.0 {
-            probe.publish_hits(*shard, hits);
+            probe.publish_uses(*shard, hits, misses);
         }
     }
 }
