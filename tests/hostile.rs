@@ -320,3 +320,52 @@ fn a_hash_panic_in_a_sync_purge_loses_no_listener_call() {
         "an expired entry went unreported"
     );
 }
+
+/// A key whose `Hash` panics while `SHRINK_ARMED`, for key 7 only (a flag
+/// of its own: the tests of this file run at once).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ShrinkPanics(u32);
+
+static SHRINK_ARMED: AtomicBool = AtomicBool::new(false);
+
+impl Hash for ShrinkPanics {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        if SHRINK_ARMED.load(Ordering::Relaxed) && self.0 == 7 {
+            panic!("injected hash panic in set_capacity");
+        }
+        self.0.hash(state);
+    }
+}
+
+#[test]
+fn evictions_left_queued_by_a_panicking_call_reach_the_listener_with_the_next_one() {
+    // Found in review: get_or_insert_with's miss took the outbox to be
+    // empty because nothing was parked; a call that panicked after queuing
+    // an eviction leaves it queued for the next call to deliver.
+    common::quiet_injected_panics();
+    let reported = Arc::new(AtomicU64::new(0));
+    let seen = Arc::clone(&reported);
+    let mut m = BoundedMap::<ShrinkPanics, u32>::builder()
+        .capacity(10)
+        .on_evict(move |k, _, cause| {
+            assert_eq!((k.0, cause), (0, EvictionCause::Size));
+            seen.fetch_add(1, Ordering::Relaxed);
+        })
+        .build();
+    for k in [0, 7, 1, 2, 3] {
+        m.insert(ShrinkPanics(k), k);
+    }
+    // Shrinking evicts 0 (queued), then hashes 7, which panics.
+    SHRINK_ARMED.store(true, Ordering::Relaxed);
+    let r = catch_unwind(AssertUnwindSafe(|| m.set_capacity(3)));
+    SHRINK_ARMED.store(false, Ordering::Relaxed);
+    assert!(r.is_err(), "the injected panic did not happen");
+    assert_eq!(reported.load(Ordering::Relaxed), 0, "queued, not delivered");
+    let got = *m.get_or_insert_with(ShrinkPanics(100), || {
+        assert_eq!(reported.load(Ordering::Relaxed), 1, "delivered before make");
+        100
+    });
+    assert_eq!(got, 100);
+    assert_eq!(reported.load(Ordering::Relaxed), 1, "exactly once");
+    common::assert_consistent(&m);
+}

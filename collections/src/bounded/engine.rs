@@ -1503,10 +1503,12 @@ where
         F: FnOnce() -> V,
     {
         self.count_use(None, hash);
-        // Nothing is parked or evicted yet (the caller checked), and the
-        // miss is published with the insert, so there is nothing to deliver
-        // before `make` runs.
-        debug_assert!(self.outbox.is_empty() && !self.outbox.has_parked());
+        // Nothing is parked (the caller checked), but a call that panicked
+        // may have left evictions queued: they go to the listener before
+        // `make` runs. The miss itself is published with the insert.
+        if !self.outbox.is_empty() {
+            self.outbox.deliver();
+        }
         let value = make();
         self.insert_vacant(hash, key, value, if TIMED { now } else { 0 })
     }
