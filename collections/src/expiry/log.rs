@@ -135,17 +135,19 @@ impl WriteLog {
         front.iter_mut().chain(tail).take(len).map(|r| &mut r.0)
     }
 
-    /// Keeps the records whose position from the front `kept` accepts, in
-    /// order, renumbered from 0, in the same buffer. *O*(buffer), no
-    /// allocation.
-    pub(super) fn keep(&mut self, mut kept: impl FnMut(usize) -> bool) {
+    /// Keeps, in order and renumbered from 0, the records `keep` accepts:
+    /// it is given each record's old sequence number, its slot and the
+    /// number it gets if kept. One pass, in the same buffer, no allocation.
+    /// *O*(buffer).
+    pub(super) fn compact(&mut self, mut keep: impl FnMut(u32, u32, u32) -> bool) {
         // Front first: then no record moves to a place not yet read.
         let start = self.start();
         self.buf.rotate_left(start);
         let mut n = 0;
         for pos in 0..self.len() {
-            if kept(pos) {
-                self.buf[n] = self.buf[pos];
+            let record = self.buf[pos];
+            if keep(self.head.wrapping_add(pos as u32), record.0, n as u32) {
+                self.buf[n] = record;
                 n += 1;
             }
         }
@@ -224,7 +226,8 @@ mod tests {
         }
         let slots: Vec<u32> = records(&log).iter().map(|r| r.1).collect();
         assert_eq!(slots, (1030..1060).collect::<Vec<_>>());
-        log.keep(|pos| pos % 3 == 0);
+        let head = log.head();
+        log.compact(|seq, _, _| seq.wrapping_sub(head) % 3 == 0);
         assert_eq!(log.head(), 0);
         let kept: Vec<(u32, u32, u64)> = records(&log);
         let want: Vec<(u32, u32, u64)> = (0..10u32)

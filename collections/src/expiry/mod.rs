@@ -259,7 +259,9 @@ impl Expiry {
     /// once (a zero TTL or TTI).
     #[inline]
     pub(crate) fn born_expired(&self, now: u64, deadline: u64) -> bool {
-        self.active && (expired(deadline, now) || expired(now.saturating_add(self.tti), now))
+        // `expired(deadline, now) || expired(now + tti, now)`, folded: a
+        // deadline is never before `now`, and nothing expires at `NEVER`.
+        self.active && now != NEVER && (deadline <= now || self.tti == 0)
     }
 
     /// Whether slot `i` has expired at `now`. Before the horizon this is
@@ -437,43 +439,21 @@ impl Expiry {
     }
 
     /// Keeps only the records slots point at (their current ones: stale
-    /// records and duplicates go) and renumbers them from 0. Two sequential
-    /// passes over the slots and one over the log; the only random access is
-    /// into a bitmap of the log (a bit a record). *O*(`len` + log), once per
-    /// `len` writes or more.
+    /// records and duplicates go) and renumbers them from 0. One sequential
+    /// pass over the log, reading each record's slot's number (a column
+    /// small enough to stay in cache). A current record leaves the log only
+    /// with its slot, so every slot that had one keeps it. *O*(log), once
+    /// per `len` writes or more.
     #[inline(never)]
     fn compact_log(&mut self) {
-        let len = self.log.len();
-        // Each slot's current record, by position in the old log (NO_RECORD
-        // for none): 4 bytes of scratch a slot.
-        let head = self.log.head();
-        let positions: Vec<u32> = (0..self.seqs.len() as u32)
-            .map(|i| {
-                self.record(i)
-                    .map_or(NO_RECORD, |(seq, _)| seq.wrapping_sub(head))
-            })
-            .collect();
-        let mut keep = vec![0u64; len.div_ceil(64)];
-        for &pos in positions.iter().filter(|&&p| p != NO_RECORD) {
-            let pos = pos as usize;
-            keep[pos / 64] |= 1 << (pos % 64);
-        }
-        let mut kept_before = Vec::with_capacity(keep.len());
-        let mut count = 0u32;
-        for word in &keep {
-            kept_before.push(count);
-            count += word.count_ones();
-        }
-        self.log.keep(|pos| keep[pos / 64] >> (pos % 64) & 1 == 1);
-        for (seq, pos) in self.seqs.iter_mut().zip(positions) {
-            *seq = if pos == NO_RECORD {
-                NO_RECORD
-            } else {
-                let pos = pos as usize;
-                let below = keep[pos / 64] & ((1u64 << (pos % 64)) - 1);
-                kept_before[pos / 64] + below.count_ones()
-            };
-        }
+        let seqs = &mut self.seqs;
+        self.log.compact(|seq, slot, renumbered| {
+            let current = seqs.get(slot as usize) == Some(&seq);
+            if current {
+                seqs[slot as usize] = renumbered;
+            }
+            current
+        });
     }
 
     /// Whether the log's front record, naming slot `i`, is that slot's
