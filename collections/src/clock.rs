@@ -253,6 +253,15 @@ impl Reader {
         }
     }
 
+    /// The coarse ticker's time, if that is the clock read.
+    #[inline(always)]
+    pub(crate) fn ticker(&self) -> Option<u64> {
+        match self {
+            Reader::Ticker(now) => Some(now.load(Ordering::Relaxed)),
+            _ => None,
+        }
+    }
+
     /// Whether the time read can go back (only a `ManualClock`'s can).
     pub(crate) fn can_go_back(&self) -> bool {
         matches!(self, Reader::Manual(_))

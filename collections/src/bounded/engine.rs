@@ -782,7 +782,9 @@ where
     #[inline]
     fn record_use(&self, found: Option<u32>, hash: u64, now: u64) {
         self.count_use(found, hash);
-        if let (Some(i), true) = (found, self.cols.expiry.active()) {
+        if let Some(i) = found {
+            // A TTI makes a map active from the start, so this is the one
+            // test a map without one needs.
             self.cols.expiry.on_read(i, now);
         }
     }
