@@ -66,7 +66,9 @@ impl Store for LinksInEntry {
     }
     #[inline]
     fn key_value(&self, bucket: u32) -> (u64, u64) {
-        self.0.get_bucket(bucket as usize).map_or((0, 0), |e| (e.0, e.1))
+        self.0
+            .get_bucket(bucket as usize)
+            .map_or((0, 0), |e| (e.0, e.1))
     }
     #[inline]
     fn links(&mut self, bucket: u32) -> &mut [u32; 2] {
@@ -114,7 +116,10 @@ impl Store for LinksColumn {
     }
     #[inline]
     fn key_value(&self, bucket: u32) -> (u64, u64) {
-        self.table.get_bucket(bucket as usize).copied().unwrap_or((0, 0))
+        self.table
+            .get_bucket(bucket as usize)
+            .copied()
+            .unwrap_or((0, 0))
     }
     #[inline]
     fn links(&mut self, bucket: u32) -> &mut [u32; 2] {
@@ -367,7 +372,10 @@ impl Field {
                 sums[w] = sums[w].wrapping_add(sum);
             }
         }
-        assert!(sums.iter().all(|&s| s == sums[0]), "the maps disagree: {sums:?}");
+        assert!(
+            sums.iter().all(|&s| s == sums[0]),
+            "the maps disagree: {sums:?}"
+        );
         time
     }
 }

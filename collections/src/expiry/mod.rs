@@ -83,6 +83,10 @@ struct Timer {
 /// (see `file_write`).
 const NO_RECORD: u32 = u32::MAX;
 
+/// The most records the log keeps before it is compacted, whatever the
+/// map's size: sequence numbers are `u32`.
+const LOG_LIMIT: usize = 1 << 31;
+
 const NO_TIMER: Timer = Timer {
     deadline: NEVER,
     ring: DETACHED,
@@ -414,8 +418,10 @@ impl Expiry {
             self.log.pop_front();
         }
         // Renumbering from 0 keeps the marker out of the log, and
-        // compacting keeps the log within a few times the slots.
-        if self.log.next_seq() == NO_RECORD || self.log.len() >= 4 * self.seqs.len() + 64 {
+        // compacting keeps the log within a few times the slots (and its
+        // length well inside the `u32` numbering).
+        let len = self.log.len();
+        if self.log.next_seq() == NO_RECORD || len >= 4 * self.seqs.len() + 64 || len >= LOG_LIMIT {
             self.compact_log();
         }
         self.seqs[i as usize] = self.log.push_back((i, deadline));
