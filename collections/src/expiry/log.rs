@@ -51,29 +51,30 @@ impl WriteLog {
         self.head.wrapping_add(self.len)
     }
 
+    /// Where record `seq` sits. Never used on an empty buffer: every
+    /// caller has checked `len`.
     #[inline]
-    fn mask(&self) -> u32 {
-        // Never used on an empty buffer: every caller has checked `len`.
-        (self.buf.len() as u32).wrapping_sub(1)
+    fn place(&self, seq: u32) -> usize {
+        seq as usize & self.buf.len().wrapping_sub(1)
     }
 
     /// The oldest record.
     #[inline]
     pub(super) fn front(&self) -> Option<(u32, u64)> {
-        (self.len > 0).then(|| self.buf[(self.head & self.mask()) as usize])
+        (self.len > 0).then(|| self.buf[self.place(self.head)])
     }
 
     /// Record `seq`, if it is still in the log.
     #[inline]
     pub(super) fn get(&self, seq: u32) -> Option<(u32, u64)> {
-        (seq.wrapping_sub(self.head) < self.len).then(|| self.buf[(seq & self.mask()) as usize])
+        (seq.wrapping_sub(self.head) < self.len).then(|| self.buf[self.place(seq)])
     }
 
     /// Renames the slot of record `seq`, which is in the log.
     #[inline]
     pub(super) fn set_slot(&mut self, seq: u32, slot: u32) {
         debug_assert!(seq.wrapping_sub(self.head) < self.len);
-        let at = (seq & self.mask()) as usize;
+        let at = self.place(seq);
         self.buf[at].0 = slot;
     }
 
@@ -93,7 +94,7 @@ impl WriteLog {
             self.regrow(2 * self.len());
         }
         let seq = self.next_seq();
-        let at = (seq & self.mask()) as usize;
+        let at = self.place(seq);
         self.buf[at] = record;
         self.len += 1;
         seq
@@ -108,7 +109,7 @@ impl WriteLog {
         buf.extend(self.in_order());
         // The records are contiguous (wrapping) from the head's place.
         buf.resize(room, (0, 0));
-        buf.rotate_right((self.head & (room as u32 - 1)) as usize);
+        buf.rotate_right(self.head as usize & (room - 1));
         self.buf = buf;
     }
 
@@ -118,7 +119,7 @@ impl WriteLog {
         if self.len == 0 {
             0
         } else {
-            (self.head & self.mask()) as usize
+            self.place(self.head)
         }
     }
 

@@ -5,8 +5,8 @@
 //! The uniform TTL's queue is a log rather than a linked list: a write
 //! appends `(slot, deadline)` and never unlinks the slot's older record,
 //! which goes stale and is skipped when met, or dropped when the log is
-//! compacted: on a write once it holds more than four times the map's slots
-//! plus 64 records, and when the map shrinks to less than half the log's
+//! compacted: on a write once it holds four times the map's slots plus 64
+//! records (or 2^31), and when the map shrinks to less than half the log's
 //! length. An intrusive list would cost every write two cache misses in the
 //! neighbours of its old place; the log costs one sequential append. Each
 //! slot keeps only the sequence number of its current record (4 bytes, in
@@ -80,11 +80,13 @@ struct Timer {
 }
 
 /// A slot without a uniform-TTL record. The log never numbers a record so
-/// (see `file_write`).
+/// (see `log_write`).
 const NO_RECORD: u32 = u32::MAX;
 
 /// The most records the log keeps before it is compacted, whatever the
-/// map's size: sequence numbers are `u32`.
+/// map's size: sequence numbers and the log's length are `u32`. A map of
+/// more live entries than this (over 2^31, some 100 GB of `u64` pairs)
+/// would compact on every write: correct, and slow.
 const LOG_LIMIT: usize = 1 << 31;
 
 const NO_TIMER: Timer = Timer {
