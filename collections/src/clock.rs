@@ -233,18 +233,10 @@ fn precise_since(origin: &Instant) -> u64 {
 }
 
 impl Reader {
-    #[inline(always)]
+    /// The time read. Hot paths test [`Reader::ticker`] first and come
+    /// here, out of line, for the other clocks: left to one `match`, the
+    /// optimizer folds the test into a jump table.
     pub(crate) fn now(&self) -> u64 {
-        // The default clock inline: one test and a load. The others out of
-        // line, or the optimizer folds the test into a jump table.
-        if let Reader::Ticker(now) = self {
-            return now.load(Ordering::Relaxed);
-        }
-        self.now_other()
-    }
-
-    #[inline(never)]
-    fn now_other(&self) -> u64 {
         match self {
             Reader::Off => 0,
             Reader::Ticker(now) => now.load(Ordering::Relaxed),
