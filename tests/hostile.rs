@@ -269,16 +269,20 @@ fn a_clock_that_jumps_back_keeps_the_sync_map_bounded_and_its_expiry_honest() {
     }
 }
 
-/// A key whose `Hash` panics while `PURGE_ARMED`, for key 7 only.
+/// A key whose `Hash` panics while `SEVEN_ARMED[FLAG]` is set, for key 7 only;
+/// each test arms a flag of its own, since the tests of this file run at
+/// once.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct SevenPanics(u32);
+struct SevenPanics<const FLAG: usize>(u32);
 
-static PURGE_ARMED: AtomicBool = AtomicBool::new(false);
+static SEVEN_ARMED: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
+const PURGE: usize = 0;
+const SHRINK: usize = 1;
 
-impl Hash for SevenPanics {
+impl<const FLAG: usize> Hash for SevenPanics<FLAG> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        if PURGE_ARMED.load(Ordering::Relaxed) && self.0 == 7 {
-            panic!("injected hash panic in purge");
+        if SEVEN_ARMED[FLAG].load(Ordering::Relaxed) && self.0 == 7 {
+            panic!("injected hash panic (flag {FLAG})");
         }
         self.0.hash(state);
     }
@@ -294,7 +298,7 @@ fn a_hash_panic_in_a_sync_purge_loses_no_listener_call() {
     let clock = ManualClock::new();
     let reported = Arc::new(AtomicU64::new(0));
     let seen = Arc::clone(&reported);
-    let m = leakless::sync::BoundedMap::<SevenPanics, u32>::builder()
+    let m = leakless::sync::BoundedMap::<SevenPanics<PURGE>, u32>::builder()
         .capacity(1_000)
         .shards(8)
         .ttl(Duration::from_secs(1))
@@ -308,9 +312,9 @@ fn a_hash_panic_in_a_sync_purge_loses_no_listener_call() {
         m.insert(SevenPanics(k), k);
     }
     clock.advance(Duration::from_secs(2));
-    PURGE_ARMED.store(true, Ordering::Relaxed);
+    SEVEN_ARMED[PURGE].store(true, Ordering::Relaxed);
     let r = catch_unwind(AssertUnwindSafe(|| m.purge_expired()));
-    PURGE_ARMED.store(false, Ordering::Relaxed);
+    SEVEN_ARMED[PURGE].store(false, Ordering::Relaxed);
     assert!(r.is_err(), "the injected panic did not happen");
     m.purge_expired();
     assert_eq!(m.len(), 0);
@@ -321,22 +325,6 @@ fn a_hash_panic_in_a_sync_purge_loses_no_listener_call() {
     );
 }
 
-/// A key whose `Hash` panics while `SHRINK_ARMED`, for key 7 only (a flag
-/// of its own: the tests of this file run at once).
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct ShrinkPanics(u32);
-
-static SHRINK_ARMED: AtomicBool = AtomicBool::new(false);
-
-impl Hash for ShrinkPanics {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        if SHRINK_ARMED.load(Ordering::Relaxed) && self.0 == 7 {
-            panic!("injected hash panic in set_capacity");
-        }
-        self.0.hash(state);
-    }
-}
-
 #[test]
 fn evictions_left_queued_by_a_panicking_call_reach_the_listener_with_the_next_one() {
     // Found in review: get_or_insert_with's miss took the outbox to be
@@ -345,7 +333,7 @@ fn evictions_left_queued_by_a_panicking_call_reach_the_listener_with_the_next_on
     common::quiet_injected_panics();
     let reported = Arc::new(AtomicU64::new(0));
     let seen = Arc::clone(&reported);
-    let mut m = BoundedMap::<ShrinkPanics, u32>::builder()
+    let mut m = BoundedMap::<SevenPanics<SHRINK>, u32>::builder()
         .capacity(10)
         .on_evict(move |k, _, cause| {
             assert_eq!((k.0, cause), (0, EvictionCause::Size));
@@ -353,15 +341,15 @@ fn evictions_left_queued_by_a_panicking_call_reach_the_listener_with_the_next_on
         })
         .build();
     for k in [0, 7, 1, 2, 3] {
-        m.insert(ShrinkPanics(k), k);
+        m.insert(SevenPanics::<SHRINK>(k), k);
     }
     // Shrinking evicts 0 (queued), then hashes 7, which panics.
-    SHRINK_ARMED.store(true, Ordering::Relaxed);
+    SEVEN_ARMED[SHRINK].store(true, Ordering::Relaxed);
     let r = catch_unwind(AssertUnwindSafe(|| m.set_capacity(3)));
-    SHRINK_ARMED.store(false, Ordering::Relaxed);
+    SEVEN_ARMED[SHRINK].store(false, Ordering::Relaxed);
     assert!(r.is_err(), "the injected panic did not happen");
     assert_eq!(reported.load(Ordering::Relaxed), 0, "queued, not delivered");
-    let got = *m.get_or_insert_with(ShrinkPanics(100), || {
+    let got = *m.get_or_insert_with(SevenPanics::<SHRINK>(100), || {
         assert_eq!(reported.load(Ordering::Relaxed), 1, "delivered before make");
         100
     });
