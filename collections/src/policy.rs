@@ -147,6 +147,7 @@ impl FrequencySketch {
         }
     }
 
+    #[inline]
     pub(crate) fn heap_bytes(&self) -> usize {
         self.words.capacity() * core::mem::size_of::<RelaxedU64>()
     }
@@ -292,6 +293,7 @@ impl TinyLfu {
         self.meta[i as usize].get() & FREQ
     }
 
+    #[inline]
     pub(crate) fn heap_bytes(&self) -> usize {
         self.meta.capacity() + self.sketch.heap_bytes()
     }

@@ -141,6 +141,7 @@ impl Column for Weights {
         self.rows.shrink_to(room);
     }
 
+    #[inline]
     fn heap_bytes(&self) -> usize {
         self.rows.capacity() * mem::size_of::<u64>()
     }
@@ -168,6 +169,7 @@ impl Column for Expiry {
         Expiry::shrink_to(self, room);
     }
 
+    #[inline]
     fn heap_bytes(&self) -> usize {
         Expiry::heap_bytes(self)
     }
@@ -230,6 +232,7 @@ impl Column for Columns {
         }
     }
 
+    #[inline]
     fn heap_bytes(&self) -> usize {
         self.weights.heap_bytes()
             + Column::heap_bytes(&self.expiry)

@@ -169,6 +169,7 @@ impl<K, V> Outbox<K, V> {
     }
 
     /// Bytes of the queue's buffer.
+    #[inline]
     pub(crate) fn heap_bytes(&self) -> usize {
         self.pending.capacity() * mem::size_of::<Evicted<K, V>>()
     }

@@ -168,6 +168,7 @@ impl WriteLog {
         }
     }
 
+    #[inline]
     pub(super) fn heap_bytes(&self) -> usize {
         self.buf.capacity() * core::mem::size_of::<(u32, u64)>()
     }

@@ -539,6 +539,7 @@ impl Expiry {
         self.floors.fill(NEVER);
     }
 
+    #[inline]
     pub(crate) fn heap_bytes(&self) -> usize {
         self.timers.capacity() * core::mem::size_of::<Timer>()
             + self.seqs.capacity() * core::mem::size_of::<u32>()
@@ -1092,6 +1093,7 @@ impl TimeColumn {
         self.times = Vec::new();
     }
 
+    #[inline]
     fn heap_bytes(&self) -> usize {
         self.times.capacity() * core::mem::size_of::<RelaxedU64>()
     }
