@@ -264,3 +264,51 @@ fn concurrent_churn_ends_at_the_bound() {
         assert!(map.len() >= 2_000 - 4, "{} with {shards} shards", map.len());
     }
 }
+
+#[test]
+fn in_a_full_map_a_new_key_replaces_the_least_recent_entry_of_its_own_shard() {
+    // 4 shards with shares of 2; key `s << 32 | i` lands in shard `s`.
+    let key = |shard: u64, i: u64| (shard << 32) | i;
+    let evicted = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&evicted);
+    let m = BoundedMap::<u64, u64>::builder()
+        .capacity(8)
+        .shards(4)
+        .hasher(Identity)
+        .on_evict(move |k, v, cause| log.lock().unwrap().push((k, v, cause)))
+        .build();
+    for s in 0..4 {
+        for i in 0..2 {
+            m.insert(key(s, i), i);
+        }
+    }
+    assert_eq!(m.len(), 8);
+    // Shard 1's least recent is now key(1, 1).
+    assert_eq!(m.get(&key(1, 0)), Some(0));
+    for (n, i) in (10..20).enumerate() {
+        let (k, v) = (key(1, i), i);
+        // Through both writing paths: `insert` and a loading miss.
+        if n % 2 == 0 {
+            assert_eq!(m.insert(k, v), None);
+        } else {
+            assert_eq!(m.get_or_insert_with(k, || v), v);
+        }
+        assert_eq!(m.len(), 8, "the bound holds after every write");
+        let last = *evicted.lock().unwrap().last().unwrap();
+        assert_eq!(last.2, EvictionCause::Size);
+        assert_eq!(last.0 >> 32, 1, "evicted from the written shard");
+    }
+    let evicted = evicted.lock().unwrap().clone();
+    assert_eq!(evicted.len(), 10, "one eviction per new key");
+    assert_eq!(evicted[0], (key(1, 1), 1, EvictionCause::Size));
+    assert_eq!(evicted[1], (key(1, 0), 0, EvictionCause::Size));
+    assert_eq!(evicted[2], (key(1, 10), 10, EvictionCause::Size));
+    for s in [0, 2, 3] {
+        for i in 0..2 {
+            assert!(m.contains_key(&key(s, i)), "other shards keep theirs");
+        }
+    }
+    // Replacing a present key in a full map evicts nothing.
+    assert_eq!(m.insert(key(1, 19), 0), Some(19));
+    assert_eq!(m.len(), 8);
+}

@@ -486,7 +486,7 @@ impl<K, V, S> Engine<K, V, S> {
         self.check_policy();
         // The common case, an unnamed map with nothing to hand over, stays
         // two inlined tests instead of a call.
-        if self.registration.is_named() || !self.outbox.is_empty() {
+        if self.registration.is_named() || !self.outbox.nothing_to_deliver() {
             self.deliver_slow();
         }
     }
@@ -499,7 +499,7 @@ impl<K, V, S> Engine<K, V, S> {
     #[inline(never)]
     fn deliver_slow(&mut self) {
         self.registration.publish(|| self.stats());
-        if !self.outbox.is_empty() {
+        if !self.outbox.nothing_to_deliver() {
             self.outbox.deliver();
         }
     }
@@ -514,14 +514,14 @@ impl<K, V, S> Engine<K, V, S> {
     fn deliver_hit(&mut self) {
         #[cfg(debug_assertions)]
         self.check_policy();
-        if self.registration.is_named() || !self.outbox.is_empty() {
+        if self.registration.is_named() || !self.outbox.nothing_to_deliver() {
             self.deliver_hit_slow();
         }
     }
 
     #[inline(never)]
     fn deliver_hit_slow(&mut self) {
-        if self.outbox.is_empty() {
+        if self.outbox.nothing_to_deliver() {
             self.registration
                 .publish_uses(self.hits.get(), self.misses.get());
         } else {
@@ -996,9 +996,19 @@ where
     }
 
     /// Stores an absent key whose weight the bound admits, as the most recent
-    /// entry, evicting what it must. Returns its slot.
+    /// entry, evicting what it must, and if `in_victims_place` one entry
+    /// more (unless the map is empty): it takes the victim's slot, as in a
+    /// full map. Returns its slot.
     #[inline(always)]
-    fn insert_new(&mut self, hash: u64, key: K, value: V, weight: u64, time: WriteTime) -> u32 {
+    fn insert_new(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        weight: u64,
+        time: WriteTime,
+        in_victims_place: bool,
+    ) -> u32 {
         debug_assert!(self.admits(weight));
         // Room first: growing the table rehashes (user code), so it happens
         // while nothing has changed yet; so does growing TinyLFU's sketch.
@@ -1012,7 +1022,8 @@ where
         }
         self.make_room_for(weight, time.now, NIL);
         let bound = self.slot_bound();
-        let victim = if self.slots.len() >= bound {
+        let full = self.slots.len() >= bound || (in_victims_place && !self.slots.is_empty());
+        let victim = if full {
             // The policy always names a victim in a full map; the tail is a
             // fallback that keeps the bound even if it did not.
             self.victim(NIL).or_else(|| {
@@ -1172,12 +1183,20 @@ where
 
     /// `insert`, handing back the unused key with the old value.
     fn insert_inner(&mut self, key: K, value: V, ttl: Option<Duration>) -> Option<(K, V)> {
-        self.call(|map, now| map.insert_at(now, key, value, ttl))
+        self.call(|map, now| map.insert_at(now, key, value, ttl, false))
     }
 
-    /// `insert_inner`'s body, at `now`.
+    /// `insert_inner`'s body, at `now`; a new key takes a victim's slot if
+    /// `in_victims_place` (see `insert_new`).
     #[inline]
-    fn insert_at(&mut self, now: u64, key: K, value: V, ttl: Option<Duration>) -> Option<(K, V)> {
+    fn insert_at(
+        &mut self,
+        now: u64,
+        key: K,
+        value: V,
+        ttl: Option<Duration>,
+        in_victims_place: bool,
+    ) -> Option<(K, V)> {
         let hash = self.hash(&key);
         let weight = self.weigh(&key, &value);
         let time = self.write_time(now, ttl);
@@ -1194,7 +1213,7 @@ where
                 Some(old)
             }
             (None, None) => {
-                self.insert_new(hash, key, value, weight, time);
+                self.insert_new(hash, key, value, weight, time, in_victims_place);
                 None
             }
             (None, Some(cause)) => {
@@ -1207,6 +1226,16 @@ where
     /// See [`BoundedMap::insert`](super::BoundedMap::insert).
     pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
         self.insert_inner(key, value, None).map(|(_, v)| v)
+    }
+
+    /// `insert`, except that a new key evicts one entry (unless the map is
+    /// empty) and takes its slot, as in a full map, whatever the bound: for a
+    /// sync-map shard at or over its share of a full map, which would
+    /// otherwise shed one entry right after the insert (a swap-remove that
+    /// moves the last slot and rehashes its key).
+    pub(crate) fn insert_in_victims_place(&mut self, key: K, value: V) -> Option<V> {
+        self.call(|map, now| map.insert_at(now, key, value, None, true))
+            .map(|(_, v)| v)
     }
 
     /// See [`BoundedMap::insert_with_ttl`](super::BoundedMap::insert_with_ttl).
@@ -1425,7 +1454,7 @@ where
         if let Some(cause) = self.refusal(weight, &time) {
             return self.park(key, value, cause);
         }
-        let i = self.insert_new(hash, key, value, weight, time);
+        let i = self.insert_new(hash, key, value, weight, time, false);
         self.deliver();
         &mut self.slots[i as usize].value
     }

@@ -98,6 +98,13 @@ impl<K, V> Outbox<K, V> {
         self.pending.is_empty()
     }
 
+    /// Whether [`deliver`](Self::deliver) has nothing to do: nothing is
+    /// queued, or the owner takes what is (a sync-map shard).
+    #[inline]
+    pub(crate) fn nothing_to_deliver(&self) -> bool {
+        self.pending.is_empty() || self.holding
+    }
+
     /// The evictions held since the last call, least recent first.
     pub(crate) fn take(&mut self) -> Held<K, V> {
         match self.pending.len() {

@@ -178,6 +178,27 @@ where
         false
     }
 
+    /// Whether a new key written to `cell`'s shard should take the slot of
+    /// one of its entries: the map is at its bound and the shard holds at
+    /// least its share, so [`settle`](Self::settle) would shed one of its
+    /// entries right after the insert. Evicting first, in place, is the
+    /// full unsync map's path (cachegrind, 3M Zipf get-or-insert on 8
+    /// shards: see `Landing::finish`). Unweighted maps only: an entry's
+    /// weight is known once it is weighed, inside the insert.
+    #[inline]
+    pub(super) fn takes_a_victims_place(
+        &self,
+        cell: &ShardCell<K, V, S>,
+        map: &Engine<K, V, S>,
+    ) -> bool {
+        let totals = &self.core.totals;
+        let len = map.len();
+        totals.max_weight() == u64::MAX
+            && len > 0
+            && totals.would_exceed((len + 1).saturating_sub(cell.load.get().0), 0)
+            && totals.over_share(len + 1, 0, self.core.shards.len())
+    }
+
     /// Evicts from the fullest shards, one entry at a time with no other
     /// lock held, until the map is within its bound. Each eviction reaches
     /// the listener before the next shard is locked. `written` is the shard

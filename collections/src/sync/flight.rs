@@ -276,8 +276,11 @@ where
     /// and hands it to the waiters.
     pub(super) fn finish(self, value: V) -> V {
         let stored = value.clone();
-        let (replaced, flight) = self.map.with_shard(self.key, |s| {
-            let replaced = s.map.insert(self.key.clone(), stored);
+        let cell = self.map.shard_of(self.key);
+        let (replaced, flight) = self.map.locked(cell, |s| {
+            let replaced = self
+                .map
+                .insert_locked(cell, &mut s.map, self.key.clone(), stored);
             (replaced, take_flight(&mut s.flights, self.key, self.id))
         });
         core::mem::forget(self);

@@ -495,7 +495,24 @@ where
     /// ```
     pub fn insert(&self, key: K, value: V) -> Option<V> {
         let shard = self.shard_of(&key);
-        self.locked(shard, |s| s.map.insert(key, value))
+        self.locked(shard, |s| self.insert_locked(shard, &mut s.map, key, value))
+    }
+
+    /// `insert` under `shard`'s write lock: in a full map, a new key takes
+    /// the place of an entry of its shard if `settle` would shed one anyway.
+    #[inline]
+    fn insert_locked(
+        &self,
+        shard: &ShardCell<K, V, S>,
+        map: &mut Engine<K, V, S>,
+        key: K,
+        value: V,
+    ) -> Option<V> {
+        if self.takes_a_victims_place(shard, map) {
+            map.insert_in_victims_place(key, value)
+        } else {
+            map.insert(key, value)
+        }
     }
 
     /// [`insert`](Self::insert) with a per-entry TTL. See the unsync
