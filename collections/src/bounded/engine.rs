@@ -494,8 +494,8 @@ impl<K, V, S> Engine<K, V, S> {
     /// A named map's whole publish. Its `heap_bytes` accessors are
     /// `#[inline]` so that the bytes figure is a few loads, not a chain of
     /// calls (cachegrind, 3M Zipf get-or-insert on a named map: 176.6
-    /// instructions an operation before, 164.3 with this and the empty
-    /// outbox skipped; 133.2 unnamed).
+    /// instructions an operation before, 165.3 with this and the empty
+    /// outbox skipped; 133.3 unnamed).
     #[inline(never)]
     fn deliver_slow(&mut self) {
         self.registration.publish(|| self.stats());
