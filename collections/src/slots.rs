@@ -4,11 +4,19 @@
 //! enum of its own: a slot is its version and either the value or the next
 //! free index, so for a `u64` value it is 16 bytes (slotmap's `Option<T>`
 //! value, needed to retire a slot, made it 24), and a retired slot is a
-//! variant rather than an occupied slot holding `None`.
+//! vacant slot that is off the free list rather than an occupied slot
+//! holding `None`.
+//!
+//! An occupied slot's version is a `NonZeroU32` and the variant has a
+//! 4-byte `spare` field: together they make rustc store the variant in the
+//! version (0 means vacant) instead of in a tag byte, so a get loads one
+//! word and compares it with the key's version, as slotmap's get does.
 //!
 //! Keys are slotmap's [`KeyData`], so handles interoperate with slotmap's
 //! `SecondaryMap`. Index 0 is a sentinel, as in slotmap: no key ever names
 //! it, and it keeps indices the same as slotmap would issue.
+
+use core::num::NonZeroU32;
 
 use slotmap::KeyData;
 
@@ -16,13 +24,30 @@ use slotmap::KeyData;
 #[derive(Clone, Debug)]
 pub(crate) enum Slot<T> {
     /// Holds a value; `version` is odd.
-    Occupied { version: u32, value: T },
+    Occupied {
+        version: NonZeroU32,
+        /// Always 0. Without it the tagged layout is as small as the
+        /// niche-filled one, and rustc picks the tag (see the module docs).
+        #[expect(dead_code, reason = "it is there for the layout, never read")]
+        spare: u32,
+        value: T,
+    },
     /// Free; `version` is even (the next insert makes it odd), `next` is the
-    /// next free slot (0 for none).
+    /// next free slot (0 for none), or [`RETIRED`]: the slot's version was
+    /// about to wrap, so it is never reused.
     Vacant { version: u32, next: u32 },
-    /// Retired for good at this (even) version: its version was about to
-    /// wrap, so it is never reused.
-    Retired { version: u32 },
+}
+
+/// The `next` of a retired slot: not an index (there are at most
+/// 2^32 - 2 slots), and never on the free list.
+const RETIRED: u32 = u32::MAX;
+
+fn occupied<T>(version: u32, value: T) -> Slot<T> {
+    Slot::Occupied {
+        version: NonZeroU32::new(version).expect("occupied versions are odd"),
+        spare: 0,
+        value,
+    }
 }
 
 /// What a slot says about a key's version.
@@ -61,7 +86,10 @@ fn parts(key: KeyData) -> (usize, u32) {
 impl<T> Slots<T> {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         let mut slots = Vec::with_capacity(capacity.saturating_add(1));
-        slots.push(Slot::Retired { version: 0 });
+        slots.push(Slot::Vacant {
+            version: 0,
+            next: RETIRED,
+        });
         Slots {
             slots,
             free: 0,
@@ -94,10 +122,12 @@ impl<T> Slots<T> {
     /// Stores the value `make` builds from its key; its key.
     pub(crate) fn insert_with_key(&mut self, make: impl FnOnce(KeyData) -> T) -> KeyData {
         let index = self.free;
-        if let Some(Slot::Vacant { version, next }) = self.slots.get(index as usize) {
+        // The sentinel (index 0) is vacant too, but `free == 0` means none.
+        if let (1.., Some(Slot::Vacant { version, next })) = (index, self.slots.get(index as usize))
+        {
             let (version, next) = (version | 1, *next);
             let value = make(key(index, version));
-            self.slots[index as usize] = Slot::Occupied { version, value };
+            self.slots[index as usize] = occupied(version, value);
             self.free = next;
             self.len += 1;
             return key(index, version);
@@ -107,7 +137,7 @@ impl<T> Slots<T> {
             .filter(|&i| i < u32::MAX)
             .unwrap_or_else(|| panic!("an arena holds at most 2^32 - 2 slots"));
         let value = make(key(index, 1));
-        self.slots.push(Slot::Occupied { version: 1, value });
+        self.slots.push(occupied(1, value));
         self.len += 1;
         key(index, 1)
     }
@@ -116,7 +146,7 @@ impl<T> Slots<T> {
     pub(crate) fn get(&self, key: KeyData) -> Option<&T> {
         let (i, v) = parts(key);
         match self.slots.get(i) {
-            Some(Slot::Occupied { version, value }) if *version == v => Some(value),
+            Some(Slot::Occupied { version, value, .. }) if version.get() == v => Some(value),
             _ => None,
         }
     }
@@ -125,7 +155,7 @@ impl<T> Slots<T> {
     pub(crate) fn get_mut(&mut self, key: KeyData) -> Option<&mut T> {
         let (i, v) = parts(key);
         match self.slots.get_mut(i) {
-            Some(Slot::Occupied { version, value }) if *version == v => Some(value),
+            Some(Slot::Occupied { version, value, .. }) if version.get() == v => Some(value),
             _ => None,
         }
     }
@@ -133,8 +163,11 @@ impl<T> Slots<T> {
     /// What the slot of `key`'s index holds now.
     pub(crate) fn probe(&self, key: KeyData) -> Probe {
         match self.slots.get(parts(key).0) {
-            Some(Slot::Occupied { version, .. }) => Probe::Occupied(*version),
-            Some(Slot::Retired { version }) => Probe::Retired(*version),
+            Some(Slot::Occupied { version, .. }) => Probe::Occupied(version.get()),
+            Some(Slot::Vacant {
+                version,
+                next: RETIRED,
+            }) => Probe::Retired(*version),
             _ => Probe::Vacant,
         }
     }
@@ -144,12 +177,15 @@ impl<T> Slots<T> {
     pub(crate) fn remove(&mut self, key: KeyData) -> Option<T> {
         let (i, v) = parts(key);
         match self.slots.get(i) {
-            Some(Slot::Occupied { version, .. }) if *version == v => {}
+            Some(Slot::Occupied { version, .. }) if version.get() == v => {}
             _ => return None,
         }
         let freed = if v >= RETIRE_FROM {
             self.retired += 1;
-            Slot::Retired { version: v }
+            Slot::Vacant {
+                version: v,
+                next: RETIRED,
+            }
         } else {
             let next = self.free;
             self.free = i as u32;
@@ -168,7 +204,7 @@ impl<T> Slots<T> {
     /// Occupied slots in index order, with their keys.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (KeyData, &T)> + '_ {
         (0..).zip(&self.slots).filter_map(|(i, slot)| match slot {
-            Slot::Occupied { version, value } => Some((key(i, *version), value)),
+            Slot::Occupied { version, value, .. } => Some((key(i, version.get()), value)),
             _ => None,
         })
     }
@@ -177,7 +213,7 @@ impl<T> Slots<T> {
         (0..)
             .zip(&mut self.slots)
             .filter_map(|(i, slot)| match slot {
-                Slot::Occupied { version, value } => Some((key(i, *version), value)),
+                Slot::Occupied { version, value, .. } => Some((key(i, version.get()), value)),
                 _ => None,
             })
     }
@@ -187,8 +223,8 @@ impl<T> Slots<T> {
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(KeyData, &mut T) -> bool) {
         for i in 1..self.slots.len() {
             let doomed = match &mut self.slots[i] {
-                Slot::Occupied { version, value } => {
-                    let k = key(i as u32, *version);
+                Slot::Occupied { version, value, .. } => {
+                    let k = key(i as u32, version.get());
                     if keep(k, value) {
                         continue;
                     }
@@ -211,7 +247,9 @@ impl<T> Slots<T> {
         let mut out = Vec::with_capacity(N);
         for (slot, k) in slots.into_iter().zip(keys) {
             match slot {
-                Slot::Occupied { version, value } if *version == parts(k).1 => out.push(value),
+                Slot::Occupied { version, value, .. } if version.get() == parts(k).1 => {
+                    out.push(value)
+                }
                 _ => return None,
             }
         }
@@ -228,6 +266,18 @@ mod tests {
         assert_eq!(core::mem::size_of::<Slot<u64>>(), 16);
         assert_eq!(core::mem::size_of::<Slot<u32>>(), 12);
         assert_eq!(core::mem::size_of::<Slot<Box<u8>>>(), 16);
+        assert_eq!(
+            core::mem::size_of::<Slot<u8>>(),
+            12,
+            "the spare bytes' cost"
+        );
+    }
+
+    #[test]
+    fn the_variant_lives_in_the_version_word() {
+        // A tag byte would leave `Option` a niche of its own; the version
+        // word's only niche (0) is taken by `Vacant`, so `Option` adds a word.
+        assert_eq!(core::mem::size_of::<Option<Slot<u64>>>(), 24);
     }
 
     #[test]
@@ -244,10 +294,7 @@ mod tests {
         );
         assert_eq!(s.get(a), None);
         // Drive slot 1 to the wrap by hand.
-        s.slots[1] = Slot::Occupied {
-            version: RETIRE_FROM,
-            value: 9,
-        };
+        s.slots[1] = occupied(RETIRE_FROM, 9);
         let old = key(1, RETIRE_FROM);
         assert_eq!(s.remove(old), Some(9));
         assert!(matches!(s.probe(old), Probe::Retired(v) if v == RETIRE_FROM));
