@@ -647,25 +647,26 @@ where
         self.cols.expiry.refreshes() && self.cols.expiry.is_stale(i, self.cols.expiry.now())
     }
 
-    /// `get`, with whether the entry is stale (see `is_stale`).
-    pub(crate) fn get_aging<Q>(&self, key: &Q) -> Option<(&V, bool)>
+    /// `get` of `key`, whose hash the caller has (the sync map's), with
+    /// whether the entry is stale (see `is_stale`).
+    pub(crate) fn get_aging<Q>(&self, hash: u64, key: &Q) -> Option<(&V, bool)>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.lookup(key, |map, i| {
+        self.lookup_at(hash, key, |map, i| {
             (&map.slots[i as usize].value, map.is_stale(i))
         })
     }
 
-    /// Whether `key` has a live entry that is stale, without counting a
-    /// use: `None` when it has no live entry.
-    pub(crate) fn staleness<Q>(&self, key: &Q) -> Option<bool>
+    /// Whether `key` (of hash `hash`) has a live entry that is stale,
+    /// without counting a use: `None` when it has no live entry.
+    pub(crate) fn staleness<Q>(&self, hash: u64, key: &Q) -> Option<bool>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = self.hash(key);
+        debug_assert_eq!(hash, self.hash(key), "the sync map hashes as its shards do");
         let i = self.find_now(hash, key)?;
         Some(self.is_stale(i))
     }
@@ -743,6 +744,22 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        self.lookup_at(self.hash(q), q, found)
+    }
+
+    /// `lookup` of a key whose hash is known.
+    #[inline(always)]
+    fn lookup_at<'a, Q, R>(
+        &'a self,
+        hash: u64,
+        q: &Q,
+        found: impl FnOnce(&'a Self, u32) -> R,
+    ) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        debug_assert_eq!(hash, self.hash(q));
         // Without a time bound there is no clock to read and nothing can
         // have expired: maps without one pay a branch for expiry, no more.
         // Both paths are forced inline: left to the optimizer, `get` kept
@@ -753,9 +770,8 @@ where
         // the maps without a time bound by +1.5 (Zipf) and -3 (resident)
         // instructions an operation: code placement, not work.
         if self.cols.expiry.active() {
-            return self.lookup_timed(q, found);
+            return self.lookup_timed(hash, q, found);
         }
-        let hash = self.hash(q);
         let i = self.find(hash, q);
         self.count_use(i, hash);
         i.map(|i| found(self, i))
@@ -763,12 +779,16 @@ where
 
     /// `lookup` with a time bound.
     #[inline(always)]
-    fn lookup_timed<'a, Q, R>(&'a self, q: &Q, found: impl FnOnce(&'a Self, u32) -> R) -> Option<R>
+    fn lookup_timed<'a, Q, R>(
+        &'a self,
+        hash: u64,
+        q: &Q,
+        found: impl FnOnce(&'a Self, u32) -> R,
+    ) -> Option<R>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = self.hash(q);
         let i = self.lookup_hashed(hash, q, self.cols.expiry.now());
         i.map(|i| found(self, i))
     }
@@ -1183,21 +1203,23 @@ where
 
     /// `insert`, handing back the unused key with the old value.
     fn insert_inner(&mut self, key: K, value: V, ttl: Option<Duration>) -> Option<(K, V)> {
-        self.call(|map, now| map.insert_at(now, key, value, ttl, false))
+        let hash = self.hash(&key);
+        self.call(|map, now| map.insert_at(now, hash, key, value, ttl, false))
     }
 
-    /// `insert_inner`'s body, at `now`; a new key takes a victim's slot if
-    /// `in_victims_place` (see `insert_new`).
+    /// `insert_inner`'s body, at `now`, for `key` of hash `hash`; a new
+    /// key takes a victim's slot if `in_victims_place` (see `insert_new`).
     #[inline]
     fn insert_at(
         &mut self,
         now: u64,
+        hash: u64,
         key: K,
         value: V,
         ttl: Option<Duration>,
         in_victims_place: bool,
     ) -> Option<(K, V)> {
-        let hash = self.hash(&key);
+        debug_assert_eq!(hash, self.hash(&key));
         let weight = self.weigh(&key, &value);
         let time = self.write_time(now, ttl);
         let refusal = self.refusal(weight, &time);
@@ -1228,13 +1250,21 @@ where
         self.insert_inner(key, value, None).map(|(_, v)| v)
     }
 
-    /// `insert`, except that a new key evicts one entry (unless the map is
-    /// empty) and takes its slot, as in a full map, whatever the bound: for a
-    /// sync-map shard at or over its share of a full map, which would
+    /// `insert` of `key`, whose hash the caller has (the sync map's). If
+    /// `in_victims_place`, a new key evicts one entry (unless the map is
+    /// empty) and takes its slot, as in a full map, whatever the bound: for
+    /// a sync-map shard at or over its share of a full map, which would
     /// otherwise shed one entry right after the insert (a swap-remove that
     /// moves the last slot and rehashes its key).
-    pub(crate) fn insert_in_victims_place(&mut self, key: K, value: V) -> Option<V> {
-        self.call(|map, now| map.insert_at(now, key, value, None, true))
+    #[inline]
+    pub(crate) fn insert_hashed(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        in_victims_place: bool,
+    ) -> Option<V> {
+        self.call(|map, now| map.insert_at(now, hash, key, value, None, in_victims_place))
             .map(|(_, v)| v)
     }
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use std::thread;
 use std::time::Duration;
 
-use hashbrown::{DefaultHashBuilder, HashMap};
+use hashbrown::DefaultHashBuilder;
 
 use super::read_log::ReadLog;
 use super::{BoundedMap, Core, Shard, ShardCell, ShardLoad, Totals};
@@ -381,7 +381,7 @@ impl<K, V, S, B> Builder<K, V, S, B> {
             .map(|map| ShardCell {
                 lock: RwLock::new(Shard {
                     map,
-                    flights: HashMap::new(),
+                    flights: super::flight::Flights::new(),
                 }),
                 reads: ReadLog::default(),
                 load: ShardLoad::default(),

@@ -2,8 +2,9 @@
 //! leader) runs its loader with no lock held and the others wait for its
 //! value, blocking on a `Condvar` or as a future that registered its
 //! `Waker`, both on the same [`Flight`]. The per-key bookkeeping
-//! ([`InFlight`]) lives in the key's shard; a `Flight` is allocated only
-//! once a second caller has to wait.
+//! ([`Flights`]) lives in the key's shard, filed under the hash the shard
+//! was chosen by; a `Flight` is allocated only once a second caller has to
+//! wait.
 //!
 //! The leader holds a [`Landing`]: finishing it stores the value and hands
 //! it to the waiters; dropping it unfinished (the loader failed or panicked,
@@ -21,18 +22,87 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::BoundedMap;
 
+/// The keys of one shard being loaded, each with its [`InFlight`]: a
+/// `HashTable` filed by the hash the caller already has (the map's, which
+/// also chose the shard), so no operation hashes a key again.
+pub(super) struct Flights<K, V> {
+    table: hashbrown::HashTable<InFlight<K, V>>,
+}
+
+/// A table that empties is given back once its buckets take more bytes
+/// than this many slots would: a burst of concurrent loads does not keep
+/// its table for the map's lifetime, and one load at a time does not
+/// allocate each time.
+const KEEP_SLOTS: usize = 64;
+
+impl<K: Eq, V> Flights<K, V> {
+    pub(super) fn new() -> Self {
+        Flights {
+            table: hashbrown::HashTable::new(),
+        }
+    }
+
+    /// `key`'s flight, if it is being loaded. *O*(1).
+    #[inline]
+    pub(super) fn get_mut(&mut self, hash: u64, key: &K) -> Option<&mut InFlight<K, V>> {
+        self.table.find_mut(hash, |f| f.key == *key)
+    }
+
+    /// Whether `key` is being loaded. *O*(1).
+    pub(super) fn contains(&self, hash: u64, key: &K) -> bool {
+        self.table.find(hash, |f| f.key == *key).is_some()
+    }
+
+    /// Files run `id` as `key`'s loader; the key has no flight (the caller
+    /// looked under the same lock). *O*(1) amortized.
+    #[inline]
+    pub(super) fn start(&mut self, hash: u64, key: K, id: FlightId) {
+        self.table.insert_unique(
+            hash,
+            InFlight {
+                hash,
+                key,
+                id,
+                flight: None,
+            },
+            |f| f.hash,
+        );
+    }
+
+    /// Removes `key`'s flight if it is still run `id`'s, returning its
+    /// waiters' side (`None` also when no caller waited). *O*(1).
+    #[inline]
+    pub(super) fn take(&mut self, hash: u64, key: &K, id: FlightId) -> Option<Arc<Flight<V>>> {
+        let entry = self.table.find_entry(hash, |f| f.key == *key).ok()?;
+        if entry.get().id != id {
+            return None;
+        }
+        let (ended, _) = entry.remove();
+        // `allocation_size`, not `capacity`: removals leave tombstones that
+        // lower the capacity of a table that still holds its buckets.
+        let kept = KEEP_SLOTS * (core::mem::size_of::<InFlight<K, V>>() + 1);
+        if self.table.is_empty() && self.table.allocation_size() > kept {
+            self.table = hashbrown::HashTable::new();
+        }
+        ended.flight
+    }
+
+    /// Heap bytes of the table.
+    pub(super) fn allocation_size(&self) -> usize {
+        self.table.allocation_size()
+    }
+}
+
 /// A key being loaded: which run leads it, and the flight its waiters wait
 /// on (made by the first waiter).
-pub(super) struct InFlight<V> {
+pub(super) struct InFlight<K, V> {
+    hash: u64,
+    key: K,
     pub(super) id: FlightId,
     flight: Option<Arc<Flight<V>>>,
 }
 
-impl<V> InFlight<V> {
-    pub(super) fn new(id: FlightId) -> Self {
-        InFlight { id, flight: None }
-    }
-
+impl<K, V> InFlight<K, V> {
     /// The flight to wait on, made if this is its first waiter.
     pub(super) fn join(&mut self) -> Arc<Flight<V>> {
         Arc::clone(self.flight.get_or_insert_with(|| {
@@ -259,6 +329,8 @@ where
 {
     map: &'a BoundedMap<K, V, S>,
     key: &'a K,
+    /// `key`'s hash, the map's.
+    hash: u64,
     id: FlightId,
 }
 
@@ -268,20 +340,20 @@ where
     V: Clone,
     S: BuildHasher,
 {
-    pub(super) fn new(map: &'a BoundedMap<K, V, S>, key: &'a K, id: FlightId) -> Self {
-        Landing { map, key, id }
+    pub(super) fn new(map: &'a BoundedMap<K, V, S>, key: &'a K, hash: u64, id: FlightId) -> Self {
+        Landing { map, key, hash, id }
     }
 
     /// Stores `value` (replacing whatever a plain `insert` wrote meanwhile)
     /// and hands it to the waiters.
     pub(super) fn finish(self, value: V) -> V {
         let stored = value.clone();
-        let cell = self.map.shard_of(self.key);
+        let cell = self.map.shard_at(self.hash);
         let (replaced, flight) = self.map.locked(cell, |s| {
-            let replaced = self
-                .map
-                .insert_locked(cell, &mut s.map, self.key.clone(), stored);
-            (replaced, take_flight(&mut s.flights, self.key, self.id))
+            let replaced =
+                self.map
+                    .insert_locked(cell, &mut s.map, self.hash, self.key.clone(), stored);
+            (replaced, s.flights.take(self.hash, self.key, self.id))
         });
         core::mem::forget(self);
         // The replaced value is the user's: dropped here, after the lock.
@@ -301,8 +373,8 @@ where
 {
     fn drop(&mut self) {
         let flight = {
-            let mut shard = self.map.shard_of(self.key).write();
-            take_flight(&mut shard.flights, self.key, self.id)
+            let mut shard = self.map.shard_at(self.hash).write();
+            shard.flights.take(self.hash, self.key, self.id)
         };
         if let Some(flight) = flight {
             flight.end(Outcome::Abandoned);
@@ -310,19 +382,29 @@ where
     }
 }
 
-/// Removes the key's flight if it is still run `id`'s, returning its
-/// waiters' side.
-fn take_flight<K, V, Q>(
-    flights: &mut hashbrown::HashMap<K, InFlight<V>>,
-    key: &Q,
-    id: FlightId,
-) -> Option<Arc<Flight<V>>>
-where
-    K: Hash + Eq + core::borrow::Borrow<Q>,
-    Q: Hash + Eq + ?Sized,
-{
-    match flights.get(key) {
-        Some(f) if f.id == id => flights.remove(key).and_then(|f| f.flight),
-        _ => None,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flight_is_taken_only_by_its_own_run_and_an_emptied_big_table_is_given_back() {
+        let mut flights: Flights<u64, u64> = Flights::new();
+        let ids: Vec<FlightId> = (0..200).map(|_| FlightId::next()).collect();
+        // Colliding hashes on purpose: the key decides, not the hash.
+        for (k, &id) in ids.iter().enumerate() {
+            flights.start(k as u64 % 3, k as u64, id);
+        }
+        let joined = flights.get_mut(1, &4).expect("filed").join();
+        assert!(flights.contains(2, &5));
+        assert!(flights.take(1, &4, ids[5]).is_none(), "another run's id");
+        assert!(flights.contains(1, &4), "and the flight stays");
+        let taken = flights.take(1, &4, ids[4]).expect("its waiters' side");
+        assert!(Arc::ptr_eq(&taken, &joined));
+        assert!(flights.allocation_size() > 0);
+        for (k, &id) in ids.iter().enumerate() {
+            let _ = flights.take(k as u64 % 3, &(k as u64), id);
+        }
+        assert!(!flights.contains(1, &4));
+        assert_eq!(flights.allocation_size(), 0, "200 slots are not kept");
     }
 }

@@ -7,7 +7,7 @@ use core::future::Future;
 use core::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
-use super::flight::{Flight, FlightId, InFlight, Landing, Leading, Wait};
+use super::flight::{Flight, FlightId, Landing, Leading, Wait};
 use super::BoundedMap;
 
 /// What a loading caller is to do.
@@ -43,11 +43,11 @@ where
     /// with a TTI: see `exclusive_reads`). A miss is counted by
     /// [`claim`](Self::claim), which looks again under the write lock.
     #[inline]
-    fn loaded(&self, key: &K) -> Found<V> {
+    fn loaded(&self, hash: u64, key: &K) -> Found<V> {
         if self.exclusive_reads {
             return Found::Missing;
         }
-        let (cell, hash) = self.shard_and_hash(key);
+        let cell = self.shard_at(hash);
         let shard = cell.read();
         let Some(i) = shard.map.find_shared(hash, key, false) else {
             return Found::Missing;
@@ -67,7 +67,7 @@ where
     #[cfg(feature = "redis")]
     #[inline]
     pub(crate) fn get_fresh(&self, key: &K) -> Option<V> {
-        match self.loaded(key) {
+        match self.loaded(self.hasher.hash_one(key), key) {
             Found::Fresh(v) => Some(v),
             Found::Stale(_) | Found::Missing => None,
         }
@@ -76,25 +76,25 @@ where
     /// The role for a caller that found `key` stale under the read lock
     /// (and holds its old value): reload it, unless another caller is
     /// already loading it or it was rewritten meanwhile.
-    fn claim_refresh(&self, key: &K, old: V) -> Role<V> {
-        let mut shard = self.shard_of(key).write();
-        if shard.map.staleness(key) != Some(true) || shard.flights.contains_key(key) {
+    fn claim_refresh(&self, hash: u64, key: &K, old: V) -> Role<V> {
+        let mut shard = self.shard_at(hash).write();
+        if shard.map.staleness(hash, key) != Some(true) || shard.flights.contains(hash, key) {
             return Role::Hit(old);
         }
         let id = FlightId::next();
-        shard.flights.insert(key.clone(), InFlight::new(id));
+        shard.flights.start(hash, key.clone(), id);
         Role::Refresh(id, old)
     }
 
-    /// Under the key's write lock: its value, or the flight to lead or to
-    /// wait on, or a refresh to run.
-    fn claim(&self, key: &K) -> Role<V> {
-        let mut shard = self.shard_of(key).write();
+    /// Under the write lock of `key` (of hash `hash`): its value, or the
+    /// flight to lead or to wait on, or a refresh to run.
+    fn claim(&self, hash: u64, key: &K) -> Role<V> {
+        let mut shard = self.shard_at(hash).write();
         let present = shard
             .map
-            .get_aging(key)
+            .get_aging(hash, key)
             .map(|(v, stale)| (v.clone(), stale));
-        let in_flight = shard.flights.get_mut(key);
+        let in_flight = shard.flights.get_mut(hash, key);
         match (present, in_flight) {
             // Stale while another caller reloads it (or this thread's own
             // loader asks for it): served as it is.
@@ -103,7 +103,7 @@ where
             (None, Some(in_flight)) => Role::Wait(in_flight.join()),
             (present, None) => {
                 let id = FlightId::next();
-                shard.flights.insert(key.clone(), InFlight::new(id));
+                shard.flights.start(hash, key.clone(), id);
                 match present {
                     Some((old, _)) => Role::Refresh(id, old),
                     None => Role::Lead(id),
@@ -115,11 +115,11 @@ where
     /// The role of a loading caller: the fast path first, then the shard's
     /// write lock.
     #[inline]
-    fn role(&self, key: &K) -> Role<V> {
-        match self.loaded(key) {
+    fn role(&self, hash: u64, key: &K) -> Role<V> {
+        match self.loaded(hash, key) {
             Found::Fresh(v) => Role::Hit(v),
-            Found::Stale(old) => self.claim_refresh(key, old),
-            Found::Missing => self.claim(key),
+            Found::Stale(old) => self.claim_refresh(hash, key, old),
+            Found::Missing => self.claim(hash, key),
         }
     }
 
@@ -173,7 +173,8 @@ where
         make: impl FnOnce() -> Result<V, E>,
     ) -> Result<V, E> {
         let mut make = Some(make);
-        let mut role = self.role(&key);
+        let hash = self.hasher.hash_one(&key);
+        let mut role = self.role(hash, &key);
         loop {
             match role {
                 Role::Hit(v) => return Ok(v),
@@ -184,14 +185,14 @@ where
                     }
                 }
                 Role::Lead(id) | Role::Refresh(id, _) => {
-                    let landing = Landing::new(self, &key, id);
+                    let landing = Landing::new(self, &key, hash, id);
                     let Some(make) = make.take() else {
                         unreachable!("a caller leads at most once: it returns either way")
                     };
                     return landed(landing, id.enter(make), role);
                 }
             }
-            role = self.claim(&key);
+            role = self.claim(hash, &key);
         }
     }
 
@@ -266,7 +267,8 @@ where
         F: Future<Output = Result<V, E>>,
     {
         let mut load = Some(load);
-        let mut role = self.role(&key);
+        let hash = self.hasher.hash_one(&key);
+        let mut role = self.role(hash, &key);
         loop {
             match role {
                 Role::Hit(v) => return Ok(v),
@@ -277,7 +279,7 @@ where
                     }
                 }
                 Role::Lead(id) | Role::Refresh(id, _) => {
-                    let landing = Landing::new(self, &key, id);
+                    let landing = Landing::new(self, &key, hash, id);
                     let Some(load) = load.take() else {
                         unreachable!("a caller leads at most once: it returns either way")
                     };
@@ -285,7 +287,7 @@ where
                     return landed(landing, Leading { id, load }.await, role);
                 }
             }
-            role = self.claim(&key);
+            role = self.claim(hash, &key);
         }
     }
 }

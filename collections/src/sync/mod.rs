@@ -22,7 +22,7 @@ use core::hash::{BuildHasher, Hash};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
-use hashbrown::{DefaultHashBuilder, HashMap};
+use hashbrown::DefaultHashBuilder;
 
 use crate::bounded::{self, Held};
 use crate::eviction::Listener;
@@ -80,7 +80,7 @@ pub fn maintenance_status() -> MaintenanceStatus {
     let (running, maps) = crate::maintenance::status();
     MaintenanceStatus { running, maps }
 }
-use flight::InFlight;
+use flight::Flights;
 pub use iter::Iter;
 use read_log::ReadLog;
 
@@ -141,7 +141,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> ShardCell<K, V, S> {
 /// (a `Flight` is made only once a second caller has to wait for one).
 struct Shard<K, V, S> {
     map: Engine<K, V, S>,
-    flights: HashMap<K, InFlight<V>>,
+    flights: Flights<K, V>,
 }
 
 /// A concurrent, sharded [`BoundedMap`](crate::BoundedMap): `Send + Sync`,
@@ -450,8 +450,14 @@ where
     #[inline]
     fn shard_and_hash<Q: Hash + ?Sized>(&self, key: &Q) -> (&ShardCell<K, V, S>, u64) {
         let hash = self.hasher.hash_one(key);
+        (self.shard_at(hash), hash)
+    }
+
+    /// The shard of a key of hash `hash`.
+    #[inline]
+    fn shard_at(&self, hash: u64) -> &ShardCell<K, V, S> {
         // The high half: the engine's table uses the low bits.
-        (&self.core.shards[(hash >> 32) as usize & self.mask], hash)
+        &self.core.shards[(hash >> 32) as usize & self.mask]
     }
 
     /// Runs `f` on `key`'s shard under its lock, then, with the lock
@@ -494,25 +500,26 @@ where
     /// assert_eq!(m.insert("a", 2), Some(1));
     /// ```
     pub fn insert(&self, key: K, value: V) -> Option<V> {
-        let shard = self.shard_of(&key);
-        self.locked(shard, |s| self.insert_locked(shard, &mut s.map, key, value))
+        let (shard, hash) = self.shard_and_hash(&key);
+        self.locked(shard, |s| {
+            self.insert_locked(shard, &mut s.map, hash, key, value)
+        })
     }
 
-    /// `insert` under `shard`'s write lock: in a full map, a new key takes
-    /// the place of an entry of its shard if `settle` would shed one anyway.
+    /// `insert` of `key` (of hash `hash`) under `shard`'s write lock: in a
+    /// full map, a new key takes the place of an entry of its shard if
+    /// `settle` would shed one anyway.
     #[inline]
     fn insert_locked(
         &self,
         shard: &ShardCell<K, V, S>,
         map: &mut Engine<K, V, S>,
+        hash: u64,
         key: K,
         value: V,
     ) -> Option<V> {
-        if self.takes_a_victims_place(shard, map) {
-            map.insert_in_victims_place(key, value)
-        } else {
-            map.insert(key, value)
-        }
+        let in_victims_place = self.takes_a_victims_place(shard, map);
+        map.insert_hashed(hash, key, value, in_victims_place)
     }
 
     /// [`insert`](Self::insert) with a per-entry TTL. See the unsync
