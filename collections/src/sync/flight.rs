@@ -387,6 +387,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_thread_knows_every_run_it_is_inside_and_leaves_each_even_by_panic() {
+        let [a, b, c] = [FlightId::next(), FlightId::next(), FlightId::next()];
+        assert!(!a.is_running_here());
+        a.enter(|| {
+            assert!(a.is_running_here() && !b.is_running_here());
+            b.enter(|| {
+                c.enter(|| {
+                    assert!(a.is_running_here() && b.is_running_here() && c.is_running_here());
+                });
+                assert!(a.is_running_here() && b.is_running_here() && !c.is_running_here());
+            });
+            let panicked = std::panic::catch_unwind(|| b.enter(|| panic!("the loader's")));
+            assert!(panicked.is_err());
+            assert!(a.is_running_here() && !b.is_running_here());
+            std::thread::scope(|s| {
+                s.spawn(|| assert!(!a.is_running_here(), "another thread is not inside"));
+            });
+        });
+        assert!(![a, b, c].iter().any(|id| id.is_running_here()));
+    }
+
+    #[test]
     fn a_flight_is_taken_only_by_its_own_run_and_an_emptied_big_table_is_given_back() {
         let mut flights: Flights<u64, u64> = Flights::new();
         let ids: Vec<FlightId> = (0..200).map(|_| FlightId::next()).collect();
