@@ -29,10 +29,9 @@ pub(super) struct Flights<K, V> {
     table: hashbrown::HashTable<InFlight<K, V>>,
 }
 
-/// A table that empties is given back once its buckets take more bytes
-/// than this many slots would: a burst of concurrent loads does not keep
-/// its table for the map's lifetime, and one load at a time does not
-/// allocate each time.
+/// A table of more buckets than this is given back when it empties: a
+/// burst of concurrent loads does not keep its table for the map's
+/// lifetime, and one load at a time does not allocate each time.
 const KEEP_SLOTS: usize = 64;
 
 impl<K: Eq, V> Flights<K, V> {
@@ -78,10 +77,9 @@ impl<K: Eq, V> Flights<K, V> {
             return None;
         }
         let (ended, _) = entry.remove();
-        // `allocation_size`, not `capacity`: removals leave tombstones that
-        // lower the capacity of a table that still holds its buckets.
-        let kept = KEEP_SLOTS * (core::mem::size_of::<InFlight<K, V>>() + 1);
-        if self.table.is_empty() && self.table.allocation_size() > kept {
+        // Buckets, not `capacity`: removals leave tombstones that lower the
+        // capacity of a table that still holds its buckets.
+        if self.table.is_empty() && self.table.num_buckets() > KEEP_SLOTS {
             self.table = hashbrown::HashTable::new();
         }
         ended.flight
