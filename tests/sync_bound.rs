@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use leakless::sync::BoundedMap;
+use leakless::sync::{BoundedMap, Op};
 use leakless::EvictionCause;
 
 /// Hashes a `u64` to itself: keys below 2^32 all land in shard 0 (the
@@ -287,11 +287,11 @@ fn in_a_full_map_a_new_key_replaces_the_least_recent_entry_of_its_own_shard() {
     assert_eq!(m.get(&key(1, 0)), Some(0));
     for (n, i) in (10..20).enumerate() {
         let (k, v) = (key(1, i), i);
-        // Through both writing paths: `insert` and a loading miss.
-        if n % 2 == 0 {
-            assert_eq!(m.insert(k, v), None);
-        } else {
-            assert_eq!(m.get_or_insert_with(k, || v), v);
+        // Through every writing path: `insert`, a loading miss, `compute`.
+        match n % 3 {
+            0 => assert_eq!(m.insert(k, v), None),
+            1 => assert_eq!(m.get_or_insert_with(k, || v), v),
+            _ => assert_eq!(m.compute(k, |old| Op::Put(old.map_or(v, |_| 0))), Some(v)),
         }
         assert_eq!(m.len(), 8, "the bound holds after every write");
         let last = *evicted.lock().unwrap().last().unwrap();

@@ -647,6 +647,16 @@ where
         self.cols.expiry.refreshes() && self.cols.expiry.is_stale(i, self.cols.expiry.now())
     }
 
+    /// `get` of `key`, whose hash the caller has (the sync map's).
+    #[inline]
+    pub(crate) fn get_hashed<Q>(&self, hash: u64, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.lookup_at(hash, key, |map, i| &map.slots[i as usize].value)
+    }
+
     /// `get` of `key`, whose hash the caller has (the sync map's), with
     /// whether the entry is stale (see `is_stale`).
     pub(crate) fn get_aging<Q>(&self, hash: u64, key: &Q) -> Option<(&V, bool)>

@@ -77,14 +77,17 @@ where
     /// assert_eq!(hits.get("/index"), Some(4_000));
     /// ```
     pub fn compute(&self, key: K, f: impl FnOnce(Option<&V>) -> Op<V>) -> Option<V> {
-        let cell = self.shard_of(&key);
+        let (cell, hash) = self.shard_and_hash(&key);
         let (after, gone) = self.locked(cell, |s| {
-            let old = s.map.get(&key);
+            let old = s.map.get_hashed(hash, &key);
             match f(old) {
                 Op::Keep => (old.cloned(), None),
                 Op::Put(v) => {
                     let after = v.clone();
-                    (Some(after), s.map.insert(key, v))
+                    (
+                        Some(after),
+                        self.insert_locked(cell, &mut s.map, hash, key, v),
+                    )
                 }
                 Op::Remove => (None, s.map.remove(&key)),
             }
