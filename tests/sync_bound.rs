@@ -7,6 +7,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::Duration;
 
 use leakless::sync::{BoundedMap, Op};
 use leakless::EvictionCause;
@@ -287,11 +288,13 @@ fn in_a_full_map_a_new_key_replaces_the_least_recent_entry_of_its_own_shard() {
     assert_eq!(m.get(&key(1, 0)), Some(0));
     for (n, i) in (10..20).enumerate() {
         let (k, v) = (key(1, i), i);
-        // Through every writing path: `insert`, a loading miss, `compute`.
-        match n % 3 {
+        // Through every writing path: `insert`, a loading miss, `compute`,
+        // `insert_with_ttl`.
+        match n % 4 {
             0 => assert_eq!(m.insert(k, v), None),
             1 => assert_eq!(m.get_or_insert_with(k, || v), v),
-            _ => assert_eq!(m.compute(k, |old| Op::Put(old.map_or(v, |_| 0))), Some(v)),
+            2 => assert_eq!(m.compute(k, |old| Op::Put(old.map_or(v, |_| 0))), Some(v)),
+            _ => assert_eq!(m.insert_with_ttl(k, v, Duration::from_secs(3600)), None),
         }
         assert_eq!(m.len(), 8, "the bound holds after every write");
         let last = *evicted.lock().unwrap().last().unwrap();

@@ -1266,15 +1266,21 @@ where
     /// a sync-map shard at or over its share of a full map, which would
     /// otherwise shed one entry right after the insert (a swap-remove that
     /// moves the last slot and rehashes its key).
+    /// With `ttl`, the entry expires that long after this write, as with
+    /// `insert_with_ttl`.
     #[inline]
     pub(crate) fn insert_hashed(
         &mut self,
         hash: u64,
         key: K,
         value: V,
+        ttl: Option<Duration>,
         in_victims_place: bool,
     ) -> Option<V> {
-        self.call(|map, now| map.insert_at(now, hash, key, value, None, in_victims_place))
+        if ttl.is_some() {
+            self.cols.expiry.activate(self.slots.len());
+        }
+        self.call(|map, now| map.insert_at(now, hash, key, value, ttl, in_victims_place))
             .map(|(_, v)| v)
     }
 

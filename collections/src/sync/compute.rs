@@ -86,7 +86,7 @@ where
                     let after = v.clone();
                     (
                         Some(after),
-                        self.insert_locked(cell, &mut s.map, hash, key, v),
+                        self.insert_locked(cell, &mut s.map, hash, key, v, None),
                     )
                 }
                 Op::Remove => (None, s.map.remove(&key)),

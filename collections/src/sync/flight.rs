@@ -350,7 +350,7 @@ where
         let (replaced, flight) = self.map.locked(cell, |s| {
             let replaced =
                 self.map
-                    .insert_locked(cell, &mut s.map, self.hash, self.key.clone(), stored);
+                    .insert_locked(cell, &mut s.map, self.hash, self.key.clone(), stored, None);
             (replaced, s.flights.take(self.hash, self.key, self.id))
         });
         core::mem::forget(self);

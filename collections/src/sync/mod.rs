@@ -502,7 +502,7 @@ where
     pub fn insert(&self, key: K, value: V) -> Option<V> {
         let (shard, hash) = self.shard_and_hash(&key);
         self.locked(shard, |s| {
-            self.insert_locked(shard, &mut s.map, hash, key, value)
+            self.insert_locked(shard, &mut s.map, hash, key, value, None)
         })
     }
 
@@ -517,9 +517,10 @@ where
         hash: u64,
         key: K,
         value: V,
+        ttl: Option<Duration>,
     ) -> Option<V> {
         let in_victims_place = self.takes_a_victims_place(shard, map);
-        map.insert_hashed(hash, key, value, in_victims_place)
+        map.insert_hashed(hash, key, value, ttl, in_victims_place)
     }
 
     /// [`insert`](Self::insert) with a per-entry TTL. See the unsync
@@ -534,8 +535,10 @@ where
     /// assert_eq!(m.get("otp"), Some(42));
     /// ```
     pub fn insert_with_ttl(&self, key: K, value: V, ttl: Duration) -> Option<V> {
-        let shard = self.shard_of(&key);
-        self.locked(shard, |s| s.map.insert_with_ttl(key, value, ttl))
+        let (shard, hash) = self.shard_and_hash(&key);
+        self.locked(shard, |s| {
+            self.insert_locked(shard, &mut s.map, hash, key, value, Some(ttl))
+        })
     }
 
     /// A clone of `key`'s value, as a use. *O*(1).
