@@ -93,7 +93,7 @@ mod subscriber;
 use core::fmt;
 use core::future::Future;
 use core::hash::Hash;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::Ordering::{Acquire, Relaxed};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -224,6 +224,8 @@ impl<K, V> Tier<K, V> {
         K: Hash + Eq,
     {
         let c = &self.inner.counters;
+        // First, with Acquire: a subscription seen back brings its resync.
+        let subscribed = c.subscribed.load(Acquire);
         TierStats {
             l1_hits: c.l1_hits.load(Relaxed),
             redis_hits: c.redis_hits.load(Relaxed),
@@ -235,7 +237,7 @@ impl<K, V> Tier<K, V> {
             invalidations_sent: c.invalidations_sent.load(Relaxed),
             invalidations_received: c.invalidations_received.load(Relaxed),
             resyncs: c.resyncs.load(Relaxed),
-            subscribed: c.subscribed.load(Relaxed),
+            subscribed,
             l1: self.inner.l1.stats(),
         }
     }

@@ -1,7 +1,7 @@
 //! The task that applies other replicas' invalidations to this tier's L1.
 
 use core::hash::Hash;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::Ordering::{Relaxed, Release};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -34,11 +34,14 @@ where
             if let Ok(Ok(())) = tokio::time::timeout(timeout, pubsub.subscribe(&channel)).await {
                 backoff = Duration::from_millis(50);
                 if let Some(t) = tier.upgrade() {
-                    t.counters.subscribed.store(true, Relaxed);
                     if missed {
                         t.l1.clear();
                         t.counters.resyncs.fetch_add(1, Relaxed);
                     }
+                    // Published last, with Release: whoever sees the
+                    // subscription back (`stats()` reads it with Acquire)
+                    // sees the resync that came with it.
+                    t.counters.subscribed.store(true, Release);
                 }
                 let mut messages = pubsub.into_on_message();
                 while let Some(msg) = messages.next().await {
