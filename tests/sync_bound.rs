@@ -315,3 +315,64 @@ fn in_a_full_map_a_new_key_replaces_the_least_recent_entry_of_its_own_shard() {
     assert_eq!(m.insert(key(1, 19), 0), Some(19));
     assert_eq!(m.len(), 8);
 }
+
+#[test]
+fn a_write_that_purges_an_expired_entry_of_a_full_shard_evicts_no_live_one() {
+    // As above: 4 shards with shares of 2, key `s << 32 | i` in shard `s`.
+    let key = |shard: u64, i: u64| (shard << 32) | i;
+    let clock = leakless::ManualClock::new();
+    let evicted = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&evicted);
+    let m = BoundedMap::<u64, u64>::builder()
+        .capacity(8)
+        .shards(4)
+        .hasher(Identity)
+        .clock(clock.clone())
+        .on_evict(move |k, v, cause| log.lock().unwrap().push((k, v, cause)))
+        .build();
+    for s in 0..4 {
+        for i in 0..2 {
+            if s == 1 && i == 0 {
+                m.insert_with_ttl(key(1, 0), 0, Duration::from_secs(10));
+            } else {
+                m.insert(key(s, i), i);
+            }
+        }
+    }
+    clock.advance(Duration::from_secs(11));
+    // Shard 1 is at its share of a full map, so a new key there would take
+    // a victim's slot; but the write first purges the expired key(1, 0),
+    // and then there is room.
+    assert_eq!(m.insert(key(1, 5), 5), None);
+    assert_eq!(
+        evicted.lock().unwrap().clone(),
+        [(key(1, 0), 0, EvictionCause::Expired)],
+        "the expired entry goes, and no live one"
+    );
+    assert_eq!(m.len(), 8);
+    assert!(m.contains_key(&key(1, 1)));
+    // The same for a key whose own copy has expired, through every path.
+    for (n, i) in (100..104).enumerate() {
+        m.insert_with_ttl(key(1, i), 0, Duration::from_secs(10));
+        evicted.lock().unwrap().clear();
+        clock.advance(Duration::from_secs(11));
+        match n {
+            0 => assert_eq!(m.insert(key(1, i), 1), None),
+            1 => assert_eq!(m.get_or_insert_with(key(1, i), || 1), 1),
+            2 => assert_eq!(
+                m.compute(key(1, i), |old| Op::Put(old.map_or(1, |_| 0))),
+                Some(1)
+            ),
+            _ => assert_eq!(
+                m.insert_with_ttl(key(1, i), 1, Duration::from_secs(60)),
+                None
+            ),
+        }
+        let gone = evicted.lock().unwrap().clone();
+        assert!(
+            gone.iter().all(|e| e.2 == EvictionCause::Expired),
+            "path {n}: only the expired copy goes: {gone:?}"
+        );
+        assert_eq!(m.len(), 8, "path {n}");
+    }
+}

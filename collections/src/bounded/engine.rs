@@ -1026,9 +1026,9 @@ where
     }
 
     /// Stores an absent key whose weight the bound admits, as the most recent
-    /// entry, evicting what it must, and if `in_victims_place` one entry
-    /// more (unless the map is empty): it takes the victim's slot, as in a
-    /// full map. Returns its slot.
+    /// entry, evicting what it must. At `full_at` entries (or the bound, if
+    /// lower) the map counts as full: the new key takes a victim's slot.
+    /// Returns its slot.
     #[inline(always)]
     fn insert_new(
         &mut self,
@@ -1037,7 +1037,7 @@ where
         value: V,
         weight: u64,
         time: WriteTime,
-        in_victims_place: bool,
+        full_at: usize,
     ) -> u32 {
         debug_assert!(self.admits(weight));
         // Room first: growing the table rehashes (user code), so it happens
@@ -1052,7 +1052,7 @@ where
         }
         self.make_room_for(weight, time.now, NIL);
         let bound = self.slot_bound();
-        let full = self.slots.len() >= bound || (in_victims_place && !self.slots.is_empty());
+        let full = self.slots.len() >= bound.min(full_at);
         let victim = if full {
             // The policy always names a victim in a full map; the tail is a
             // fallback that keeps the bound even if it did not.
@@ -1214,11 +1214,12 @@ where
     /// `insert`, handing back the unused key with the old value.
     fn insert_inner(&mut self, key: K, value: V, ttl: Option<Duration>) -> Option<(K, V)> {
         let hash = self.hash(&key);
-        self.call(|map, now| map.insert_at(now, hash, key, value, ttl, false))
+        self.call(|map, now| map.insert_at(now, hash, key, value, ttl, usize::MAX))
     }
 
     /// `insert_inner`'s body, at `now`, for `key` of hash `hash`; a new
-    /// key takes a victim's slot if `in_victims_place` (see `insert_new`).
+    /// key takes a victim's slot from `full_at` entries on (see
+    /// `insert_new`).
     #[inline]
     fn insert_at(
         &mut self,
@@ -1227,7 +1228,7 @@ where
         key: K,
         value: V,
         ttl: Option<Duration>,
-        in_victims_place: bool,
+        full_at: usize,
     ) -> Option<(K, V)> {
         debug_assert_eq!(hash, self.hash(&key));
         let weight = self.weigh(&key, &value);
@@ -1245,7 +1246,7 @@ where
                 Some(old)
             }
             (None, None) => {
-                self.insert_new(hash, key, value, weight, time, in_victims_place);
+                self.insert_new(hash, key, value, weight, time, full_at);
                 None
             }
             (None, Some(cause)) => {
@@ -1260,14 +1261,14 @@ where
         self.insert_inner(key, value, None).map(|(_, v)| v)
     }
 
-    /// `insert` of `key`, whose hash the caller has (the sync map's). If
-    /// `in_victims_place`, a new key evicts one entry (unless the map is
-    /// empty) and takes its slot, as in a full map, whatever the bound: for
-    /// a sync-map shard at or over its share of a full map, which would
-    /// otherwise shed one entry right after the insert (a swap-remove that
-    /// moves the last slot and rehashes its key).
-    /// With `ttl`, the entry expires that long after this write, as with
-    /// `insert_with_ttl`.
+    /// `insert` of `key`, whose hash the caller has (the sync map's). A new
+    /// key evicts one entry and takes its slot, as in a full map, if the map
+    /// still holds `full_at` entries when it is stored (after this call has
+    /// purged what expired): a sync-map shard that would otherwise shed one
+    /// entry right after the insert (a swap-remove that moves the last slot
+    /// and rehashes its key) passes its length; `usize::MAX` leaves only the
+    /// bound. With `ttl`, the entry expires that long after this write, as
+    /// with `insert_with_ttl`.
     #[inline]
     pub(crate) fn insert_hashed(
         &mut self,
@@ -1275,12 +1276,12 @@ where
         key: K,
         value: V,
         ttl: Option<Duration>,
-        in_victims_place: bool,
+        full_at: usize,
     ) -> Option<V> {
         if ttl.is_some() {
             self.cols.expiry.activate(self.slots.len());
         }
-        self.call(|map, now| map.insert_at(now, hash, key, value, ttl, in_victims_place))
+        self.call(|map, now| map.insert_at(now, hash, key, value, ttl, full_at))
             .map(|(_, v)| v)
     }
 
@@ -1500,7 +1501,7 @@ where
         if let Some(cause) = self.refusal(weight, &time) {
             return self.park(key, value, cause);
         }
-        let i = self.insert_new(hash, key, value, weight, time, false);
+        let i = self.insert_new(hash, key, value, weight, time, usize::MAX);
         self.deliver();
         &mut self.slots[i as usize].value
     }

@@ -519,8 +519,15 @@ where
         value: V,
         ttl: Option<Duration>,
     ) -> Option<V> {
-        let in_victims_place = self.takes_a_victims_place(shard, map);
-        map.insert_hashed(hash, key, value, ttl, in_victims_place)
+        // At its length now: if the call purges an expired entry first (or
+        // the key's own expired copy), the shard has room after all and
+        // `settle` decides as it would have.
+        let full_at = if self.takes_a_victims_place(shard, map) {
+            map.len()
+        } else {
+            usize::MAX
+        };
+        map.insert_hashed(hash, key, value, ttl, full_at)
     }
 
     /// [`insert`](Self::insert) with a per-entry TTL. See the unsync
