@@ -1680,3 +1680,34 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_at_full_at_takes_its_victims_slot_and_one_below_it_pushes() {
+        let mut e: Engine<u64, u64> = Engine::new(100);
+        for k in 0..4 {
+            e.insert(k, k);
+        }
+        let at = |e: &Engine<u64, u64>, k: u64| {
+            e.table
+                .find(e.hash(&k), |&j| e.slots[j as usize].key == k)
+                .copied()
+        };
+        let slot_of_0 = at(&e, 0).expect("present");
+        assert_eq!(e.insert_hashed(e.hash(&10), 10, 10, None, 4), None);
+        assert_eq!(e.len(), 4, "full at 4, under the bound of 100");
+        assert_eq!(e.get(&0), None, "the least recent went");
+        assert_eq!(at(&e, 10), Some(slot_of_0), "and the new key took its slot");
+        assert_eq!(e.insert_hashed(e.hash(&11), 11, 11, None, 5), None);
+        assert_eq!(e.len(), 5, "one below full_at: pushed");
+        assert_eq!(
+            e.insert_hashed(e.hash(&11), 11, 12, None, 5),
+            Some(11),
+            "a present key is replaced, nothing evicted"
+        );
+        assert_eq!(e.len(), 5);
+    }
+}
