@@ -266,18 +266,32 @@ fn concurrent_churn_ends_at_the_bound() {
     }
 }
 
-#[test]
-fn in_a_full_map_a_new_key_replaces_the_least_recent_entry_of_its_own_shard() {
-    // 4 shards with shares of 2; key `s << 32 | i` lands in shard `s`.
-    let key = |shard: u64, i: u64| (shard << 32) | i;
-    let evicted = Arc::new(Mutex::new(Vec::new()));
+/// Key `i` of shard `shard` in a [`four_shards_of_two`] map.
+fn key(shard: u64, i: u64) -> u64 {
+    (shard << 32) | i
+}
+
+/// What a map's listener received, in order.
+type Evicted = Arc<Mutex<Vec<(u64, u64, EvictionCause)>>>;
+
+/// A map of capacity 8 over 4 shards (shares of 2) whose identity hasher
+/// puts [`key`]`(s, i)` in shard `s`, on `clock`, with its evictions.
+fn four_shards_of_two(clock: &leakless::ManualClock) -> (BoundedMap<u64, u64, Identity>, Evicted) {
+    let evicted = Evicted::default();
     let log = Arc::clone(&evicted);
     let m = BoundedMap::<u64, u64>::builder()
         .capacity(8)
         .shards(4)
         .hasher(Identity)
+        .clock(clock.clone())
         .on_evict(move |k, v, cause| log.lock().unwrap().push((k, v, cause)))
         .build();
+    (m, evicted)
+}
+
+#[test]
+fn in_a_full_map_a_new_key_replaces_the_least_recent_entry_of_its_own_shard() {
+    let (m, evicted) = four_shards_of_two(&leakless::ManualClock::new());
     for s in 0..4 {
         for i in 0..2 {
             m.insert(key(s, i), i);
@@ -318,18 +332,8 @@ fn in_a_full_map_a_new_key_replaces_the_least_recent_entry_of_its_own_shard() {
 
 #[test]
 fn a_write_that_purges_an_expired_entry_of_a_full_shard_evicts_no_live_one() {
-    // As above: 4 shards with shares of 2, key `s << 32 | i` in shard `s`.
-    let key = |shard: u64, i: u64| (shard << 32) | i;
     let clock = leakless::ManualClock::new();
-    let evicted = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&evicted);
-    let m = BoundedMap::<u64, u64>::builder()
-        .capacity(8)
-        .shards(4)
-        .hasher(Identity)
-        .clock(clock.clone())
-        .on_evict(move |k, v, cause| log.lock().unwrap().push((k, v, cause)))
-        .build();
+    let (m, evicted) = four_shards_of_two(&clock);
     for s in 0..4 {
         for i in 0..2 {
             if s == 1 && i == 0 {

@@ -772,34 +772,19 @@ where
         debug_assert_eq!(hash, self.hash(q));
         // Without a time bound there is no clock to read and nothing can
         // have expired: maps without one pay a branch for expiry, no more.
-        // Both paths are forced inline: left to the optimizer, `get` kept
-        // this as a call and the timed path as another (cachegrind, 3M
-        // operations: resident gets 7 instructions an operation in the
+        // Both paths are inline, in this one forced-inline body: left to
+        // the optimizer, `get` kept this as a call and the timed path as
+        // another (cachegrind, 3M operations: resident gets 7 instructions an operation in the
         // prologue and epilogue, Zipf get-then-insert 12, and with a 1 h
         // TTL 19 more for the timed frame). Inlining the timed path moved
         // the maps without a time bound by +1.5 (Zipf) and -3 (resident)
         // instructions an operation: code placement, not work.
         if self.cols.expiry.active() {
-            return self.lookup_timed(hash, q, found);
+            let i = self.lookup_hashed(hash, q, self.cols.expiry.now());
+            return i.map(|i| found(self, i));
         }
         let i = self.find(hash, q);
         self.count_use(i, hash);
-        i.map(|i| found(self, i))
-    }
-
-    /// `lookup` with a time bound.
-    #[inline(always)]
-    fn lookup_timed<'a, Q, R>(
-        &'a self,
-        hash: u64,
-        q: &Q,
-        found: impl FnOnce(&'a Self, u32) -> R,
-    ) -> Option<R>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let i = self.lookup_hashed(hash, q, self.cols.expiry.now());
         i.map(|i| found(self, i))
     }
 
