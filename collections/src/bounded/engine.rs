@@ -26,6 +26,7 @@ use super::outbox::{Held, Outbox};
 use super::{
     Drain, Entry, IntoIter, Iter, IterMut, Keys, OccupiedEntry, VacantEntry, Values, ValuesMut,
 };
+use crate::clock::NEVER;
 use crate::compact;
 use crate::eviction::Listener;
 use crate::expiry::Expiry;
@@ -1013,9 +1014,10 @@ where
     /// Stores an absent key whose weight the bound admits, as the most recent
     /// entry, evicting what it must. At `full_at` entries (or the bound, if
     /// lower) the map counts as full: the new key takes a victim's slot.
-    /// Returns its slot.
+    /// Returns its slot. `PLAIN`: the map [`is_plain`](Self::is_plain), so
+    /// the weight, policy and expiry steps are left out of this copy.
     #[inline(always)]
-    fn insert_new(
+    fn insert_new<const PLAIN: bool>(
         &mut self,
         hash: u64,
         key: K,
@@ -1028,43 +1030,53 @@ where
         // Room first: growing the table rehashes (user code), so it happens
         // while nothing has changed yet; so does growing TinyLFU's sketch.
         self.table.reserve(1, rehasher(&self.hasher, &self.slots));
-        let len = (self.slots.len() + 1).min(self.slot_bound());
-        if let Some(lfu) = &mut self.cols.lfu {
-            if lfu.sketch_too_small(len) {
-                let (slots, hasher) = (&self.slots, &self.hasher);
-                lfu.regrow(len, |i| hasher.hash_one(&slots[i as usize].key));
+        if !PLAIN {
+            let len = (self.slots.len() + 1).min(self.slot_bound());
+            if let Some(lfu) = &mut self.cols.lfu {
+                if lfu.sketch_too_small(len) {
+                    let (slots, hasher) = (&self.slots, &self.hasher);
+                    lfu.regrow(len, |i| hasher.hash_one(&slots[i as usize].key));
+                }
             }
+            self.make_room_for(weight, time.now, NIL);
         }
-        self.make_room_for(weight, time.now, NIL);
         let bound = self.slot_bound();
         let full = self.slots.len() >= bound.min(full_at);
-        let victim = if full {
+        let victim = match (full, PLAIN) {
+            (false, _) => None,
+            // LRU's victim is the tail.
+            (true, true) => self.tail_victim(),
             // The policy always names a victim in a full map; the tail is a
             // fallback that keeps the bound even if it did not.
-            self.victim(NIL).or_else(|| {
-                let t = self.order.tail();
-                (t != NIL).then_some((t, None))
-            })
-        } else {
-            None
+            (true, false) => self.victim(NIL).or_else(|| self.tail_victim()),
         };
         let i = if let Some((t, old_hash)) = victim {
             // Full: reuse the victim's slot in place.
-            let cause = self.eviction_cause(t, time.now);
+            let cause = if PLAIN {
+                EvictionCause::Size
+            } else {
+                self.eviction_cause(t, time.now)
+            };
             let old_hash = old_hash.unwrap_or_else(|| self.hash(&self.slots[t as usize].key));
             if let Ok(bucket) = self.table.find_entry(old_hash, |&j| j == t) {
                 bucket.remove();
             }
-            if let Some(lfu) = &mut self.cols.lfu {
-                lfu.detach(&self.slots[..], t, self.cols.weights.get(t));
+            if !PLAIN {
+                if let Some(lfu) = &mut self.cols.lfu {
+                    lfu.detach(&self.slots[..], t, self.cols.weights.get(t));
+                }
             }
             let slot = &mut self.slots[t as usize];
             let old_key = mem::replace(&mut slot.key, key);
             let old_value = mem::replace(&mut slot.value, value);
-            self.cols.weights.replace(t, weight);
+            if !PLAIN {
+                self.cols.weights.replace(t, weight);
+            }
             self.order.move_to_front(&self.slots[..], t);
-            if let Some(lfu) = &mut self.cols.lfu {
-                lfu.reused(t, hash, weight);
+            if !PLAIN {
+                if let Some(lfu) = &mut self.cols.lfu {
+                    lfu.reused(t, hash, weight);
+                }
             }
             self.table
                 .insert_unique(hash, t, rehasher(&self.hasher, &self.slots));
@@ -1082,12 +1094,16 @@ where
                 value,
                 link: Link::detached(),
             });
-            self.cols.expiry.push(time.now);
-            self.cols.weights.push(weight);
+            if !PLAIN {
+                self.cols.expiry.push(time.now);
+                self.cols.weights.push(weight);
+            }
             let i = len as u32;
             self.order.push_front(&self.slots[..], i);
-            if let Some(lfu) = &mut self.cols.lfu {
-                lfu.pushed(i, hash, weight);
+            if !PLAIN {
+                if let Some(lfu) = &mut self.cols.lfu {
+                    lfu.pushed(i, hash, weight);
+                }
             }
             self.table
                 .insert_unique(hash, i, rehasher(&self.hasher, &self.slots));
@@ -1104,11 +1120,60 @@ where
             }
             i
         };
-        self.cols
-            .expiry
-            .on_write(i, time.now, time.deadline, time.per_entry);
+        if !PLAIN {
+            self.cols
+                .expiry
+                .on_write(i, time.now, time.deadline, time.per_entry);
+        }
         self.inserts += 1;
         i
+    }
+
+    /// A write's weight, its time, and why it cannot be stored, if it
+    /// cannot (see `refusal`). `PLAIN` as in `insert_new`: an unweighted
+    /// entry weighs 1, `max_weight` is then `u64::MAX`, and nothing
+    /// expires, so only capacity 0 refuses.
+    #[inline(always)]
+    fn write_terms<const PLAIN: bool>(
+        &self,
+        key: &K,
+        value: &V,
+        now: u64,
+        ttl: Option<Duration>,
+    ) -> (u64, WriteTime, Option<EvictionCause>) {
+        if PLAIN {
+            debug_assert!(self.is_plain() && self.max_weight == u64::MAX && ttl.is_none());
+            let time = WriteTime {
+                now,
+                deadline: NEVER,
+                per_entry: false,
+            };
+            (1, time, (self.capacity == 0).then_some(EvictionCause::Size))
+        } else {
+            let weight = self.weigh(key, value);
+            let time = self.write_time(now, ttl);
+            let refusal = self.refusal(weight, &time);
+            (weight, time, refusal)
+        }
+    }
+
+    /// The recency list's tail as a victim (its hash not yet known).
+    #[inline]
+    fn tail_victim(&self) -> Option<(u32, Option<u64>)> {
+        let t = self.order.tail();
+        (t != NIL).then_some((t, None))
+    }
+
+    /// Whether the map has no weights, no TinyLFU and no time bound: an
+    /// unweighted LRU map, whose writes [`insert_new`](Self::insert_new)
+    /// and [`insert_at`](Self::insert_at) run in copies without those
+    /// steps.
+    #[inline]
+    fn is_plain(&self) -> bool {
+        self.weigher.is_none()
+            && !self.cols.weights.is_on()
+            && self.cols.lfu.is_none()
+            && !self.cols.expiry.active()
     }
 
     /// Replaces the value in slot `i` as a use and a write; returns the old
@@ -1199,14 +1264,18 @@ where
     /// `insert`, handing back the unused key with the old value.
     fn insert_inner(&mut self, key: K, value: V, ttl: Option<Duration>) -> Option<(K, V)> {
         let hash = self.hash(&key);
-        self.call(|map, now| map.insert_at(now, hash, key, value, ttl, usize::MAX))
+        if self.is_plain() {
+            self.call(|map, now| map.insert_at::<true>(now, hash, key, value, ttl, usize::MAX))
+        } else {
+            self.call(|map, now| map.insert_at::<false>(now, hash, key, value, ttl, usize::MAX))
+        }
     }
 
     /// `insert_inner`'s body, at `now`, for `key` of hash `hash`; a new
     /// key takes a victim's slot from `full_at` entries on (see
-    /// `insert_new`).
+    /// `insert_new`, also for `PLAIN`).
     #[inline]
-    fn insert_at(
+    fn insert_at<const PLAIN: bool>(
         &mut self,
         now: u64,
         hash: u64,
@@ -1216,10 +1285,13 @@ where
         full_at: usize,
     ) -> Option<(K, V)> {
         debug_assert_eq!(hash, self.hash(&key));
-        let weight = self.weigh(&key, &value);
-        let time = self.write_time(now, ttl);
-        let refusal = self.refusal(weight, &time);
-        let found = self.find_for_write(hash, &key, now);
+        let (weight, time, refusal) = self.write_terms::<PLAIN>(&key, &value, now, ttl);
+        let found = if PLAIN {
+            // Nothing expires.
+            self.find(hash, &key)
+        } else {
+            self.find_for_write(hash, &key, now)
+        };
         match (found, refusal) {
             (Some(i), None) => Some((key, self.replace_at(i, hash, value, weight, time).0)),
             (Some(i), Some(cause)) => {
@@ -1231,7 +1303,7 @@ where
                 Some(old)
             }
             (None, None) => {
-                self.insert_new(hash, key, value, weight, time, full_at);
+                self.insert_new::<PLAIN>(hash, key, value, weight, time, full_at);
                 None
             }
             (None, Some(cause)) => {
@@ -1266,8 +1338,12 @@ where
         if ttl.is_some() {
             self.cols.expiry.activate(self.slots.len());
         }
-        self.call(|map, now| map.insert_at(now, hash, key, value, ttl, full_at))
-            .map(|(_, v)| v)
+        let stored = if self.is_plain() {
+            self.call(|map, now| map.insert_at::<true>(now, hash, key, value, ttl, full_at))
+        } else {
+            self.call(|map, now| map.insert_at::<false>(now, hash, key, value, ttl, full_at))
+        };
+        stored.map(|(_, v)| v)
     }
 
     /// See [`BoundedMap::insert_with_ttl`](super::BoundedMap::insert_with_ttl).
@@ -1481,12 +1557,27 @@ where
     /// Stores a vacant entry's value (see [`VacantEntry::insert`]).
     #[inline(always)]
     pub(super) fn insert_vacant(&mut self, hash: u64, key: K, value: V, now: u64) -> &mut V {
-        let weight = self.weigh(&key, &value);
-        let time = self.write_time(now, None);
-        if let Some(cause) = self.refusal(weight, &time) {
+        if self.is_plain() {
+            self.insert_vacant_as::<true>(hash, key, value, now)
+        } else {
+            self.insert_vacant_as::<false>(hash, key, value, now)
+        }
+    }
+
+    /// `insert_vacant`, `PLAIN` as in `insert_new`.
+    #[inline(always)]
+    fn insert_vacant_as<const PLAIN: bool>(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        now: u64,
+    ) -> &mut V {
+        let (weight, time, refusal) = self.write_terms::<PLAIN>(&key, &value, now, None);
+        if let Some(cause) = refusal {
             return self.park(key, value, cause);
         }
-        let i = self.insert_new(hash, key, value, weight, time, usize::MAX);
+        let i = self.insert_new::<PLAIN>(hash, key, value, weight, time, usize::MAX);
         self.deliver();
         &mut self.slots[i as usize].value
     }
