@@ -1,0 +1,65 @@
+//! A map that starts as a plain LRU map (no weights, no policy, no time
+//! bound) has its writes run by a leaner copy of the write path. When such a
+//! map gains a weight bound (`set_max_weight`) or a time bound
+//! (`insert_with_ttl`) mid-life, every later write must honour it: these
+//! tests fail if a write still took the plain copy.
+use std::time::Duration;
+
+use leakless::{BoundedMap, EvictionCause, ManualClock};
+
+#[test]
+fn a_plain_map_given_a_weight_bound_keeps_it_on_every_later_write() {
+    let mut m: BoundedMap<u32, u32> = BoundedMap::new(10);
+    for k in 0..10 {
+        m.insert(k, k);
+    }
+    m.set_max_weight(4); // no weigher: every entry weighs 1
+    assert_eq!((m.len(), m.weight()), (4, 4));
+    for k in 10..30 {
+        m.insert(k, k);
+        assert_eq!((m.len(), m.weight()), (4, 4), "after insert({k})");
+    }
+    for k in 30..40 {
+        m.get_or_insert_with(k, || k);
+        assert_eq!(
+            (m.len(), m.weight()),
+            (4, 4),
+            "after get_or_insert_with({k})"
+        );
+    }
+    m.entry(99).or_insert(0);
+    assert_eq!((m.len(), m.weight()), (4, 4), "after entry(99)");
+    assert_eq!(
+        m.keys().copied().collect::<Vec<_>>(),
+        [99, 39, 38, 37],
+        "most recent first"
+    );
+}
+
+#[test]
+fn a_plain_map_given_a_per_entry_ttl_expires_it_and_files_later_writes() {
+    let clock = ManualClock::new();
+    let evicted = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = evicted.clone();
+    let mut m: BoundedMap<u32, u32> = BoundedMap::builder()
+        .capacity(2)
+        .clock(clock.clone())
+        .on_evict(move |k, _v, cause| seen.lock().unwrap().push((k, cause)))
+        .build();
+    m.insert(1, 1);
+    m.insert_with_ttl(2, 2, Duration::from_secs(1));
+    clock.advance(Duration::from_secs(2));
+    // The map now keeps time: this write purges key 2 (expired) instead of
+    // evicting key 1 for room.
+    m.insert(3, 3);
+    assert_eq!(m.get(&2), None);
+    assert_eq!(m.keys().copied().collect::<Vec<_>>(), [3, 1]);
+    assert_eq!(*evicted.lock().unwrap(), [(2, EvictionCause::Expired)]);
+    // A later plain write into the full map evicts by size, as LRU says.
+    m.insert(4, 4);
+    assert_eq!(m.keys().copied().collect::<Vec<_>>(), [4, 3]);
+    assert_eq!(
+        evicted.lock().unwrap().last(),
+        Some(&(1, EvictionCause::Size))
+    );
+}
