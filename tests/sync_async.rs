@@ -20,8 +20,11 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// 10,000 tasks ask for 100 keys whose loader sleeps 10 ms: exactly 100
+/// 10,000 tasks ask for 100 keys whose loader sleeps 50 ms: exactly 100
 /// loads, and the workers stay free (a ticker keeps ticking meanwhile).
+/// The loads start while the tasks are still being spawned, which can take
+/// several milliseconds on a loaded machine; the 50 ms leave most of the
+/// wait after it, where the ticks are counted.
 #[test]
 fn a_stampede_loads_each_key_once_without_blocking_the_workers() {
     let rt = runtime();
@@ -47,7 +50,7 @@ fn a_stampede_loads_each_key_once_without_blocking_the_workers() {
                     let v = map
                         .get_or_insert_async(key, async {
                             loads.fetch_add(1, SeqCst);
-                            tokio::time::sleep(Duration::from_millis(10)).await;
+                            tokio::time::sleep(Duration::from_millis(50)).await;
                             format!("user {key}")
                         })
                         .await;
@@ -64,7 +67,8 @@ fn a_stampede_loads_each_key_once_without_blocking_the_workers() {
         ticker.await.unwrap();
         assert_eq!(loads.load(SeqCst), 100);
         assert_eq!(map.len(), 100);
-        // The loads take at least 10 ms: a blocked runtime would not tick.
+        // The loads wait about 50 ms after the spawning ends: a blocked
+        // runtime would not tick.
         assert!(
             during >= 2,
             "the ticker ticked {during} times while tasks waited"
