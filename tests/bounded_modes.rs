@@ -49,8 +49,8 @@ fn a_plain_map_given_a_per_entry_ttl_expires_it_and_files_later_writes() {
     m.insert(1, 1);
     m.insert_with_ttl(2, 2, Duration::from_secs(1));
     clock.advance(Duration::from_secs(2));
-    // The map now keeps time: this write purges key 2 (expired) instead of
-    // evicting key 1 for room.
+    // The map now keeps time: the call purges key 2 (expired) before it
+    // writes, so the write needs no room.
     m.insert(3, 3);
     assert_eq!(m.get(&2), None);
     assert_eq!(m.keys().copied().collect::<Vec<_>>(), [3, 1]);
@@ -62,4 +62,77 @@ fn a_plain_map_given_a_per_entry_ttl_expires_it_and_files_later_writes() {
         evicted.lock().unwrap().last(),
         Some(&(1, EvictionCause::Size))
     );
+}
+
+#[test]
+fn after_a_per_entry_ttl_every_kind_of_write_files_its_entry() {
+    let clock = ManualClock::new();
+    let mut m: BoundedMap<u32, u32> = BoundedMap::builder()
+        .capacity(100)
+        .clock(clock.clone())
+        .build();
+    for k in 0..10 {
+        m.insert(k, k); // plain writes, before the map keeps time
+    }
+    m.insert_with_ttl(100, 100, Duration::from_secs(1));
+    // Each kind of write, then a per-entry TTL on the same key: the second
+    // write finds the slot the first one filed.
+    m.insert(10, 10);
+    m.get_or_insert_with(11, || 11);
+    m.entry(12).or_insert(12);
+    for k in [10, 11, 12, 3] {
+        m.insert_with_ttl(k, k + 1, Duration::from_secs(5));
+    }
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(m.get(&100), None);
+    assert_eq!(m.get(&10), Some(&11));
+    clock.advance(Duration::from_secs(4));
+    for k in [10, 11, 12, 3] {
+        assert_eq!(m.get(&k), None, "key {k} outlived its TTL");
+    }
+    assert_eq!(m.get(&4), Some(&4), "no TTL, never expires");
+    // `get(&self)` hides expired entries; the purge removes them.
+    assert_eq!(m.purge_expired(), 5);
+    assert_eq!(m.len(), 9);
+}
+
+#[test]
+fn a_plain_sync_map_given_a_weight_bound_or_a_per_entry_ttl_keeps_it_on_later_writes() {
+    let m = leakless::sync::BoundedMap::<u64, u64>::new(1_000);
+    for k in 0..1_000 {
+        m.insert(k, k);
+    }
+    m.set_max_weight(10);
+    for k in 1_000..1_100 {
+        m.insert(k, k);
+        assert!(m.len() <= 10, "len {} after insert({k})", m.len());
+    }
+    for k in 2_000..2_100 {
+        m.get_or_insert_with(k, || k);
+        assert!(
+            m.len() <= 10,
+            "len {} after get_or_insert_with({k})",
+            m.len()
+        );
+    }
+
+    let clock = ManualClock::new();
+    let m = leakless::sync::BoundedMap::<u64, u64>::builder()
+        .capacity(1_000)
+        .clock(clock.clone())
+        .build();
+    for k in 0..100 {
+        m.insert(k, k);
+    }
+    m.insert_with_ttl(1_000, 0, Duration::from_secs(1));
+    m.insert(1_001, 1);
+    m.insert_with_ttl(1_001, 1, Duration::from_secs(1));
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(m.get(&1_000), None);
+    assert_eq!(m.get(&1_001), None);
+    assert_eq!(m.get(&7), Some(7));
+    // Reads under the shared lock leave expired entries to the next write
+    // or to this purge, which finds both.
+    assert_eq!(m.purge_expired(), 2);
+    assert_eq!(m.len(), 100);
 }
