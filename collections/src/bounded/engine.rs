@@ -1264,10 +1264,24 @@ where
     /// `insert`, handing back the unused key with the old value.
     fn insert_inner(&mut self, key: K, value: V, ttl: Option<Duration>) -> Option<(K, V)> {
         let hash = self.hash(&key);
+        self.write(hash, key, value, ttl, usize::MAX)
+    }
+
+    /// One `insert` call of `key` (hash `hash`): `insert_at` in the copy the
+    /// map's features call for, inside `call`.
+    #[inline(always)]
+    fn write(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        ttl: Option<Duration>,
+        full_at: usize,
+    ) -> Option<(K, V)> {
         if self.is_plain() {
-            self.call(|map, now| map.insert_at::<true>(now, hash, key, value, ttl, usize::MAX))
+            self.call(|map, now| map.insert_at::<true>(now, hash, key, value, ttl, full_at))
         } else {
-            self.call(|map, now| map.insert_at::<false>(now, hash, key, value, ttl, usize::MAX))
+            self.call(|map, now| map.insert_at::<false>(now, hash, key, value, ttl, full_at))
         }
     }
 
@@ -1338,12 +1352,7 @@ where
         if ttl.is_some() {
             self.cols.expiry.activate(self.slots.len());
         }
-        let stored = if self.is_plain() {
-            self.call(|map, now| map.insert_at::<true>(now, hash, key, value, ttl, full_at))
-        } else {
-            self.call(|map, now| map.insert_at::<false>(now, hash, key, value, ttl, full_at))
-        };
-        stored.map(|(_, v)| v)
+        self.write(hash, key, value, ttl, full_at).map(|(_, v)| v)
     }
 
     /// See [`BoundedMap::insert_with_ttl`](super::BoundedMap::insert_with_ttl).
@@ -1671,7 +1680,12 @@ where
             self.outbox.deliver();
         }
         let value = make();
-        self.insert_vacant(hash, key, value, if TIMED { now } else { 0 })
+        if TIMED {
+            // A map that keeps time is never plain: no test needed.
+            self.insert_vacant_as::<false>(hash, key, value, now)
+        } else {
+            self.insert_vacant(hash, key, value, 0)
+        }
     }
 }
 
